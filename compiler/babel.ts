@@ -1,0 +1,16 @@
+import generatorModule from "@babel/generator";
+import templateModule from "@babel/template";
+import traverseModule from "@babel/traverse";
+
+/**
+ * Babel 7 ships CommonJS with the API on `default`; Node's ESM loader hands over the
+ * whole `module.exports`, while bundlers often unwrap `default` already. These take
+ * whichever form arrived.
+ */
+function interop<T extends { default: unknown }>(module: T): T["default"] {
+  return (module.default ?? module) as T["default"];
+}
+
+export const traverse = interop(traverseModule);
+export const generate = interop(generatorModule);
+export const template = interop(templateModule as typeof templateModule & { default: typeof templateModule });

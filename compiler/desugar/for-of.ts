@@ -1,0 +1,129 @@
+import type { NodePath } from "@babel/traverse";
+import * as t from "@babel/types";
+import { template } from "../babel.js";
+import type { DesugarContext } from "./types.js";
+
+/*
+ * `for (HEAD of yielding E) BODY` (SPEC §3), in the style of Babel's own `for await`
+ * lowering. The runtime's iterator object picks the protocol, takes the fast path when a
+ * step is ready, and knows whether the iterator must be closed:
+ *
+ *   const _it = _iterate(E, "E");
+ *   try {
+ *     LABELS: for (;;) {
+ *       if (!(_it.next() ?? (yield* _it.wait()))) break;
+ *       HEAD = _it.value;
+ *       BODY
+ *     }
+ *   } catch (_err) {
+ *     yield* _it.abort(_err);      // the body's error wins over return()'s
+ *     throw _err;
+ *   } finally {
+ *     if (_it.open) yield* _it.close();   // break, return, continue to an outer label
+ *   }
+ *
+ * The templates are wrapped in `function*` so that `yield*` parses as delegation.
+ */
+const buildLoop = template.statement(`
+  function* wrapper() {
+    const %%it%% = %%iterate%%(%%source%%, %%sourceText%%);
+    try {
+      %%loop%%
+    } catch (%%err%%) {
+      yield* %%it%%.abort(%%err%%);
+      throw %%err%%;
+    } finally {
+      if (%%it%%.open) yield* %%it%%.close();
+    }
+  }
+`);
+
+/**
+ * Plans the lowering of the loop at `loopPath` (whose iterable is the marker call
+ * `marker`): names are chosen now, in source order, so outer loops get the plain names;
+ * the returned function replaces the loop later, after the loops nested in it. Labels on
+ * the loop move to the inner `for (;;)`, so `break L` and `continue L` keep their meaning.
+ */
+export function planForOf(loopPath: NodePath<t.ForOfStatement>, marker: t.CallExpression, context: DesugarContext): () => void {
+  const it = loopPath.scope.generateUidIdentifier("it");
+  const err = loopPath.scope.generateUidIdentifier("err");
+  return () => lowerForOf(loopPath, marker, it, err, context);
+}
+
+function lowerForOf(
+  loopPath: NodePath<t.ForOfStatement>,
+  marker: t.CallExpression,
+  it: t.Identifier,
+  err: t.Identifier,
+  context: DesugarContext,
+): void {
+  const loop = loopPath.node;
+  const sourceExpression = marker.arguments[0] as t.Expression;
+
+  const step = stepStatement(it);
+  const binding = bindValue(loop.left, t.memberExpression(t.cloneNode(it), t.identifier("value")));
+  const innerLoop = t.forStatement(null, null, null, t.blockStatement([step, binding, ...bodyStatements(loop)]));
+  step.loc = binding.loc = loop.left.loc;
+
+  let target: NodePath = loopPath;
+  let labelled: t.Statement = innerLoop;
+  const labels: t.Identifier[] = [];
+  while (target.parentPath?.isLabeledStatement()) {
+    target = target.parentPath;
+    labels.unshift((target.node as t.LabeledStatement).label);
+  }
+  for (let i = labels.length - 1; i >= 0; i--) labelled = t.labeledStatement(labels[i]!, labelled);
+
+  const statements = bodyOf(
+    buildLoop({
+      it,
+      err,
+      iterate: context.runtimeHelper("iterate"),
+      source: sourceExpression,
+      sourceText: t.stringLiteral(context.source.slice(sourceExpression.start ?? 0, sourceExpression.end ?? 0)),
+      loop: labelled,
+    }),
+  );
+  for (const statement of statements) statement.loc ??= loop.loc;
+  target.replaceWith(t.blockStatement(statements));
+}
+
+/** `if (!(_it.next() ?? (yield* _it.wait()))) break;` — the fast path needs no `yield*` at all. */
+function stepStatement(it: t.Identifier): t.Statement {
+  const call = (method: string) => t.callExpression(t.memberExpression(t.cloneNode(it), t.identifier(method)), []);
+  const ready = t.logicalExpression("??", call("next"), t.yieldExpression(call("wait"), true));
+  return t.ifStatement(t.unaryExpression("!", ready), t.breakStatement());
+}
+
+function bodyOf(wrapper: t.Statement): t.Statement[] {
+  return (wrapper as t.FunctionDeclaration).body.body;
+}
+
+/** `const x = value;`, `var {a, b} = value;` or `target = value;`, as the head asked. */
+function bindValue(head: t.ForOfStatement["left"], value: t.Expression): t.Statement {
+  if (t.isVariableDeclaration(head)) {
+    const declarator = head.declarations[0]!;
+    return t.variableDeclaration(head.kind, [t.variableDeclarator(declarator.id, value)]);
+  }
+  return t.expressionStatement(t.assignmentExpression("=", head as t.LVal, value));
+}
+
+/**
+ * The loop body as statements to follow the binding. A block body is spliced in unless it
+ * declares a name the head also binds (legal in `for…of`, whose body is its own scope);
+ * then it stays a nested block.
+ */
+function bodyStatements(loop: t.ForOfStatement): t.Statement[] {
+  const body = loop.body;
+  if (!t.isBlockStatement(body)) return [body];
+  const headNames = new Set(Object.keys(t.getBindingIdentifiers(loop.left)));
+  const clashes = body.body.some((statement) => declaredNames(statement).some((name) => headNames.has(name)));
+  return clashes ? [body] : body.body;
+}
+
+function declaredNames(statement: t.Statement): string[] {
+  if (t.isVariableDeclaration(statement) || t.isClassDeclaration(statement) || t.isFunctionDeclaration(statement)) {
+    return Object.keys(t.getBindingIdentifiers(statement));
+  }
+  return [];
+}

@@ -1,0 +1,200 @@
+import jsTokens from "js-tokens";
+import { compileErrorAt } from "./errors.js";
+import { OffsetMap } from "./offsets.js";
+
+/**
+ * The reader (ARCHITECTURE step 1): finds the places where `yielding` is the keyword
+ * (SPEC §2) with a real JavaScript tokenizer, and rewrites each one into valid JavaScript
+ * the parser accepts — a call to a marker function whose name cannot occur in the file —
+ * recording every edit so positions map back to the original.
+ *
+ *   for (HEAD of yielding E) S   →   for (HEAD of MARKER(E)) S
+ */
+
+/** Names of the marker functions chosen for one file. */
+export interface Markers {
+  /** Wraps the iterable of a yielding for-of loop. */
+  readonly loop: string;
+}
+
+/** The reader's product: source the parser accepts, and the way back to the original. */
+export interface MarkedSource {
+  readonly code: string;
+  readonly offsets: OffsetMap;
+  readonly markers: Markers;
+}
+
+export interface ReadOptions {
+  filename: string;
+  jsx: boolean;
+}
+
+interface SignificantToken {
+  readonly type: string;
+  readonly value: string;
+  readonly start: number;
+}
+
+/** A bracket the tokenizer has opened and not yet closed. */
+interface Frame {
+  readonly open: string;
+  /** For `(`: whether it opens the head of `for (` or `for await (`. */
+  readonly head: "for" | "for-await" | null;
+  /** Set when this head holds `of yielding E`: E ends where this frame closes. */
+  marked: boolean;
+}
+
+const LOOP_MARKER = "yielding$loop";
+
+/** Tokens after which `yielding` is an ordinary identifier even in keyword position (SPEC §2). */
+const WORDS_THAT_CONTINUE = new Set(["in", "of", "instanceof", "as", "satisfies"]);
+const PUNCTUATORS_THAT_START = new Set(["(", "[", "{", "!", "~"]);
+const CLOSERS: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
+
+/**
+ * Reads `source` and returns the marked source, or `null` when the file uses none of the
+ * extension's syntax — then the caller returns the source unchanged, without parsing it.
+ * Misplaced keywords the parser could not explain well (`for (x in yielding e)`,
+ * `for await (x of yielding e)`) are reported here as `CompileError`s.
+ */
+export function read(source: string, options: ReadOptions): MarkedSource | null {
+  if (!source.includes("yielding")) return null;
+  const tokens = significantTokens(source, options.jsx);
+  const markers: Markers = { loop: uniqueName(LOOP_MARKER, tokens) };
+  const offsets = new OffsetMap(source);
+  let code = "";
+  let copiedUpTo = 0;
+  let shift = 0;
+
+  /** Replaces `source[start, end)` with `text` in the marked output. */
+  const edit = (start: number, end: number, text: string): void => {
+    code += source.slice(copiedUpTo, start) + text;
+    copiedUpTo = end;
+    const markedStart = start + shift;
+    offsets.record(start, end, markedStart, markedStart + text.length);
+    shift += text.length - (end - start);
+  };
+
+  const stack: Frame[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (isOpener(token)) {
+      stack.push({ open: token.value, head: token.value === "(" ? loopHeadKind(tokens, i) : null, marked: false });
+    } else if (isCloser(token)) {
+      const frame = popMatching(stack, CLOSERS[token.value] ?? "{");
+      if (frame?.marked) edit(token.start, token.start, ")");
+    } else if (token.type === "TemplateHead") {
+      stack.push({ open: "`", head: null, marked: false });
+    } else if (token.type === "TemplateTail") {
+      popMatching(stack, "`");
+    } else if (token.type === "IdentifierName" && token.value === "yielding") {
+      const frame = stack[stack.length - 1];
+      if (!frame?.head || !startsExpression(tokens[i + 1])) continue;
+      const previous = tokens[i - 1]!;
+      if (previous.type !== "IdentifierName") continue;
+      if (previous.value === "in") {
+        throw compileErrorAt("E_FOR_IN", "yielding loops iterate values: write `of`", source, token.start, options.filename);
+      }
+      if (previous.value !== "of") continue;
+      if (frame.head === "for-await") {
+        throw compileErrorAt(
+          "E_FOR_AWAIT",
+          "`for await` cannot iterate a `yielding` source: write `for (… of yielding …)` in a generator function",
+          source,
+          token.start,
+          options.filename,
+        );
+      }
+      frame.marked = true;
+      edit(token.start, token.start + token.value.length, `${markers.loop}(`);
+    }
+  }
+  if (copiedUpTo === 0) return null; // `yielding` appeared, but never as the keyword
+  code += source.slice(copiedUpTo);
+  return { code, offsets, markers };
+}
+
+/** Every token that is not white space, a line break or a comment, with its offset. */
+function significantTokens(source: string, jsx: boolean): SignificantToken[] {
+  const tokens: SignificantToken[] = [];
+  let start = 0;
+  for (const token of jsTokens(source, { jsx })) {
+    switch (token.type) {
+      case "WhiteSpace":
+      case "LineTerminatorSequence":
+      case "MultiLineComment":
+      case "SingleLineComment":
+      case "HashbangComment":
+        break;
+      default:
+        tokens.push({ type: token.type, value: token.value, start });
+    }
+    start += token.value.length;
+  }
+  return tokens;
+}
+
+function isOpener(token: SignificantToken): boolean {
+  return (token.type === "Punctuator" || token.type === "JSXPunctuator") && (token.value === "(" || token.value === "[" || token.value === "{");
+}
+
+function isCloser(token: SignificantToken): boolean {
+  return (token.type === "Punctuator" || token.type === "JSXPunctuator") && (token.value === ")" || token.value === "]" || token.value === "}");
+}
+
+/**
+ * Pops the innermost frame opened by `open`. On unbalanced input (which the parser will
+ * report) it pops only a frame that matches, so one stray bracket cannot derail the rest.
+ */
+function popMatching(stack: Frame[], open: string): Frame | undefined {
+  for (let depth = stack.length - 1; depth >= 0; depth--) {
+    if (stack[depth]!.open === open) return stack.splice(depth)[0];
+  }
+  return undefined;
+}
+
+/** Whether the `(` at `index` opens the head of `for (` or `for await (`. */
+function loopHeadKind(tokens: readonly SignificantToken[], index: number): Frame["head"] {
+  let keyword = index - 1;
+  let kind: Frame["head"] = "for";
+  if (isWord(tokens[keyword], "await")) {
+    keyword--;
+    kind = "for-await";
+  }
+  if (!isWord(tokens[keyword], "for")) return null;
+  const before = tokens[keyword - 1];
+  // `a.for (…)` and `a?.for (…)` are calls of a method named `for`.
+  if (before && before.type === "Punctuator" && (before.value === "." || before.value === "?.")) return null;
+  return kind;
+}
+
+function isWord(token: SignificantToken | undefined, word: string): boolean {
+  return token !== undefined && token.type === "IdentifierName" && token.value === word;
+}
+
+/** SPEC §2: does this token start an expression, making the `yielding` before it the keyword? */
+function startsExpression(token: SignificantToken | undefined): boolean {
+  if (!token) return false;
+  switch (token.type) {
+    case "IdentifierName":
+      return !WORDS_THAT_CONTINUE.has(token.value);
+    case "StringLiteral":
+    case "NumericLiteral":
+    case "NoSubstitutionTemplate":
+    case "TemplateHead":
+      return true;
+    case "Punctuator":
+      return PUNCTUATORS_THAT_START.has(token.value);
+    default:
+      return false;
+  }
+}
+
+/** `base`, or `base` with a number appended, such that no identifier in the file has that name. */
+function uniqueName(base: string, tokens: readonly SignificantToken[]): string {
+  const taken = new Set<string>();
+  for (const token of tokens) if (token.type === "IdentifierName" && token.value.startsWith(base)) taken.add(token.value);
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base}${n}`;
+  return name;
+}
