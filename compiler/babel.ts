@@ -1,6 +1,5 @@
 import generatorModule from "@babel/generator";
 import templateModule from "@babel/template";
-import traverseModule from "@babel/traverse";
 
 /**
  * Babel 7 ships CommonJS with the API on `default`; Node's ESM loader hands over the
@@ -11,6 +10,5 @@ function interop<T extends { default: unknown }>(module: T): T["default"] {
   return (module.default ?? module) as T["default"];
 }
 
-export const traverse = interop(traverseModule);
 export const generate = interop(generatorModule);
 export const template = interop(templateModule as typeof templateModule & { default: typeof templateModule });

@@ -50,7 +50,7 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   const marked = read(source, { filename: settings.filename, jsx: settings.jsx });
   if (!marked) return { code: source, map: null };
   const ast = parse(marked, settings);
-  desugar(ast, { ...settings, source, markers: marked.markers });
+  desugar(ast, { ...settings, source, markers: marked.markers, identifiers: marked.identifiers });
   return print(ast, source, settings);
 }
 

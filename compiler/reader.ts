@@ -22,6 +22,8 @@ export interface MarkedSource {
   readonly code: string;
   readonly offsets: OffsetMap;
   readonly markers: Markers;
+  /** Every identifier name the file spells, so generated names can avoid them all. */
+  readonly identifiers: ReadonlySet<string>;
 }
 
 export interface ReadOptions {
@@ -60,7 +62,9 @@ const CLOSERS: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
 export function read(source: string, options: ReadOptions): MarkedSource | null {
   if (!source.includes("yielding")) return null;
   const tokens = significantTokens(source, options.jsx);
-  const markers: Markers = { loop: uniqueName(LOOP_MARKER, tokens) };
+  const identifiers = new Set<string>();
+  for (const token of tokens) if (token.type === "IdentifierName" || token.type === "JSXIdentifier") identifiers.add(token.value);
+  const markers: Markers = { loop: freshName(LOOP_MARKER, identifiers) };
   const offsets = new OffsetMap(source);
   let code = "";
   let copiedUpTo = 0;
@@ -111,7 +115,7 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
   }
   if (copiedUpTo === 0) return null; // `yielding` appeared, but never as the keyword
   code += source.slice(copiedUpTo);
-  return { code, offsets, markers };
+  return { code, offsets, markers, identifiers };
 }
 
 /** Every token that is not white space, a line break or a comment, with its offset. */
@@ -191,9 +195,7 @@ function startsExpression(token: SignificantToken | undefined): boolean {
 }
 
 /** `base`, or `base` with a number appended, such that no identifier in the file has that name. */
-function uniqueName(base: string, tokens: readonly SignificantToken[]): string {
-  const taken = new Set<string>();
-  for (const token of tokens) if (token.type === "IdentifierName" && token.value.startsWith(base)) taken.add(token.value);
+function freshName(base: string, taken: ReadonlySet<string>): string {
   let name = base;
   for (let n = 2; taken.has(name); n++) name = `${base}${n}`;
   return name;

@@ -1,34 +1,35 @@
-import type { NodePath } from "@babel/traverse";
+import * as t from "@babel/types";
 import { compileErrorAt } from "../errors.js";
 import type { DesugarContext } from "./types.js";
+import type { Site } from "./walk.js";
 
 const NEEDS_GENERATOR = "`yielding` can only be used inside a generator function (`function*`)";
 
 /**
  * SPEC §1: the yielding constructs compile to `yield*`, so they must sit inside a
- * generator function. Walks out from `path` to the nearest function-like boundary and
- * throws `E_CONTEXT` at the keyword when that boundary is not a plain generator.
+ * generator function. Walks out from the construct at the end of `site` to the nearest
+ * function-like boundary and throws `E_CONTEXT` at the keyword when that boundary is not
+ * a plain generator's body.
  */
-export function requireGeneratorContext(path: NodePath, keywordOffset: number, context: DesugarContext): void {
-  const message = contextProblem(path);
+export function requireGeneratorContext(site: Site, keywordOffset: number, context: DesugarContext): void {
+  const message = contextProblem(site);
   if (message) throw compileErrorAt("E_CONTEXT", message, context.source, keywordOffset, context.filename);
 }
 
-function contextProblem(path: NodePath): string | null {
-  let from = path;
-  for (let current = path.parentPath; current; from = current, current = current.parentPath) {
-    if (current.isFunction()) {
-      const fn = current.node;
-      if (fn.async) return "`yielding` inside an async function is not supported yet: use a generator function (`function*`)";
+function contextProblem(site: Site): string | null {
+  for (let depth = site.length - 2; depth >= 0; depth--) {
+    const node = site[depth]!.node;
+    const from = site[depth + 1]!;
+    if (t.isFunction(node)) {
+      if (node.async) return "`yielding` inside an async function is not supported yet: use a generator function (`function*`)";
       // Parameters are evaluated before the generator body can suspend.
-      return fn.generator && from.key === "body" ? null : NEEDS_GENERATOR;
+      return node.generator && from.key === "body" ? null : NEEDS_GENERATOR;
     }
     // A class field initializer or a static block is a function boundary of its own.
-    if (current.isStaticBlock()) return NEEDS_GENERATOR;
-    if ((current.isClassProperty() || current.isClassPrivateProperty() || current.isClassAccessorProperty()) && from.key === "value") {
+    if (t.isStaticBlock(node)) return NEEDS_GENERATOR;
+    if ((t.isClassProperty(node) || t.isClassPrivateProperty(node) || t.isClassAccessorProperty(node)) && from.key === "value") {
       return NEEDS_GENERATOR;
     }
-    if (current.isProgram()) return `${NEEDS_GENERATOR}, not at the top level of a module or script`;
   }
-  return null;
+  return `${NEEDS_GENERATOR}, not at the top level of a module or script`;
 }

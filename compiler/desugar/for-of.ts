@@ -1,7 +1,8 @@
-import type { NodePath } from "@babel/traverse";
 import * as t from "@babel/types";
 import { template } from "../babel.js";
+import { compileErrorAt } from "../errors.js";
 import type { DesugarContext } from "./types.js";
+import { replaceAt, type Site } from "./walk.js";
 
 /*
  * `for (HEAD of yielding E) BODY` (SPEC §3), in the style of Babel's own `for await`
@@ -39,25 +40,24 @@ const buildLoop = template.statement(`
 `);
 
 /**
- * Plans the lowering of the loop at `loopPath` (whose iterable is the marker call
+ * Plans the lowering of the loop at the end of `site` (whose iterable is the marker call
  * `marker`): names are chosen now, in source order, so outer loops get the plain names;
  * the returned function replaces the loop later, after the loops nested in it. Labels on
  * the loop move to the inner `for (;;)`, so `break L` and `continue L` keep their meaning.
  */
-export function planForOf(loopPath: NodePath<t.ForOfStatement>, marker: t.CallExpression, context: DesugarContext): () => void {
-  const it = loopPath.scope.generateUidIdentifier("it");
-  const err = loopPath.scope.generateUidIdentifier("err");
-  return () => lowerForOf(loopPath, marker, it, err, context);
+export function planForOf(site: Site, marker: t.CallExpression, context: DesugarContext): () => void {
+  if (marker.arguments.length !== 1) {
+    // `for (x of yielding a, b)`: the marker call would accept what `for…of` does not.
+    const comma = context.source.indexOf(",", marker.arguments[0]!.end ?? 0);
+    throw compileErrorAt("E_SYNTAX", 'Unexpected token, expected ")"', context.source, comma, context.filename);
+  }
+  const it = context.freshName("it");
+  const err = context.freshName("err");
+  return () => lowerForOf(site, marker, it, err, context);
 }
 
-function lowerForOf(
-  loopPath: NodePath<t.ForOfStatement>,
-  marker: t.CallExpression,
-  it: t.Identifier,
-  err: t.Identifier,
-  context: DesugarContext,
-): void {
-  const loop = loopPath.node;
+function lowerForOf(site: Site, marker: t.CallExpression, it: t.Identifier, err: t.Identifier, context: DesugarContext): void {
+  const loop = site[site.length - 1]!.node as t.ForOfStatement;
   const sourceExpression = marker.arguments[0] as t.Expression;
 
   const step = stepStatement(it);
@@ -65,12 +65,13 @@ function lowerForOf(
   const innerLoop = t.forStatement(null, null, null, t.blockStatement([step, binding, ...bodyStatements(loop)]));
   step.loc = binding.loc = loop.left.loc;
 
-  let target: NodePath = loopPath;
+  // `A: B: for (…)` — the labels move inside; the block replaces the outermost label.
+  let depth = site.length - 1;
   let labelled: t.Statement = innerLoop;
   const labels: t.Identifier[] = [];
-  while (target.parentPath?.isLabeledStatement()) {
-    target = target.parentPath;
-    labels.unshift((target.node as t.LabeledStatement).label);
+  while (depth > 0 && t.isLabeledStatement(site[depth - 1]!.node)) {
+    depth--;
+    labels.unshift((site[depth]!.node as t.LabeledStatement).label);
   }
   for (let i = labels.length - 1; i >= 0; i--) labelled = t.labeledStatement(labels[i]!, labelled);
 
@@ -85,7 +86,7 @@ function lowerForOf(
     }),
   );
   for (const statement of statements) statement.loc ??= loop.loc;
-  target.replaceWith(t.blockStatement(statements));
+  replaceAt(site.slice(0, depth + 1), t.blockStatement(statements));
 }
 
 /** `if (!(_it.next() ?? (yield* _it.wait()))) break;` — the fast path needs no `yield*` at all. */

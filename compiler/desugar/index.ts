@@ -1,15 +1,17 @@
-import type { NodePath } from "@babel/traverse";
 import * as t from "@babel/types";
-import { traverse } from "../babel.js";
 import type { Markers } from "../reader.js";
+import { NameAllocator } from "../names.js";
 import { requireGeneratorContext } from "./context.js";
 import { planForOf } from "./for-of.js";
 import type { DesugarContext } from "./types.js";
+import { findSites, type Site } from "./walk.js";
 
 export interface DesugarOptions {
   source: string;
   filename: string;
   markers: Markers;
+  /** Every identifier name in the file (from the reader). */
+  identifiers: ReadonlySet<string>;
   /** Import specifier of the runtime. */
   runtime: string;
   module: "esm" | "cjs";
@@ -21,41 +23,34 @@ export interface DesugarOptions {
  * to the first (inner loops before the loops around them) and imports the runtime helpers the output uses, once per file.
  */
 export function desugar(ast: t.File, options: DesugarOptions): void {
-  const loops: { path: NodePath<t.ForOfStatement>; marker: t.CallExpression }[] = [];
-  let program!: NodePath<t.Program>;
-  traverse(ast, {
-    Program(path) {
-      program = path;
-    },
-    ForOfStatement(path) {
-      const right = path.node.right;
-      if (t.isCallExpression(right) && t.isIdentifier(right.callee, { name: options.markers.loop })) {
-        loops.push({ path, marker: right });
-      }
-    },
-  });
+  const loopMarker = options.markers.loop;
+  const isMarkedLoop = (node: t.Node): boolean =>
+    node.type === "ForOfStatement" && t.isCallExpression(node.right) && t.isIdentifier(node.right.callee, { name: loopMarker });
+  const loops = findSites(ast.program, isMarkedLoop);
 
+  const names = new NameAllocator(options.identifiers);
   const helpers = new Map<string, t.Identifier>();
   const context: DesugarContext = {
     source: options.source,
     filename: options.filename,
     markers: options.markers,
+    freshName: (hint) => names.fresh(hint),
     runtimeHelper(name) {
       let local = helpers.get(name);
       if (!local) {
-        local = program.scope.generateUidIdentifier(name);
+        local = names.fresh(name);
         helpers.set(name, local);
       }
       return t.cloneNode(local);
     },
   };
 
-  for (const { path, marker } of loops) requireGeneratorContext(path, marker.start ?? 0, context);
-  const lowerings = loops.map(({ path, marker }) => planForOf(path, marker, context));
+  const markerOf = (site: Site) => (site[site.length - 1]!.node as t.ForOfStatement).right as t.CallExpression;
+  for (const site of loops) requireGeneratorContext(site, markerOf(site).start ?? 0, context);
+  const lowerings = loops.map((site) => planForOf(site, markerOf(site), context));
   for (let i = lowerings.length - 1; i >= 0; i--) lowerings[i]!();
-  if (helpers.size > 0) program.unshiftContainer("body", runtimeImport(helpers, options));
+  if (helpers.size > 0) ast.program.body.unshift(runtimeImport(helpers, options));
 }
-
 /** `import { iterate as _iterate } from "yielding/runtime";` or its CommonJS twin. */
 function runtimeImport(helpers: Map<string, t.Identifier>, options: DesugarOptions): t.Statement {
   const names = [...helpers].sort(([a], [b]) => (a < b ? -1 : 1));

@@ -7,6 +7,8 @@ export interface DesugarContext {
   readonly source: string;
   readonly filename: string;
   readonly markers: Markers;
+  /** A new hygienic name for a generated binding. */
+  freshName(hint: string): t.Identifier;
   /** A local name bound to the runtime export `name`, imported once per file. */
   runtimeHelper(name: string): t.Identifier;
 }

@@ -1,0 +1,146 @@
+import { parse } from "@babel/parser";
+import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
+import { describe, expect, it } from "vitest";
+import { compile, CompileError } from "../compiler/index.js";
+
+const loop = `function* main(xs) {
+  for (const x of yielding xs) {
+    console.log(x);
+  }
+}
+`;
+
+function compileError(source: string, filename = "input.js"): CompileError {
+  try {
+    compile(source, { filename });
+  } catch (error) {
+    expect(error).toBeInstanceOf(CompileError);
+    return error as CompileError;
+  }
+  throw new Error("expected a CompileError");
+}
+
+describe("compile: sources without the syntax", () => {
+  it.each([
+    ["empty", ""],
+    ["plain code", "const a = 1;\r\n  // yielding\n"],
+    ["yielding as an identifier", "const yielding = [1]; for (const x of yielding) f(x); yielding(x); yielding - 1;"],
+    ["a syntax error is not looked at", "function ( {"],
+  ])("%s comes back byte for byte with no map", (_name, source) => {
+    expect(compile(source, { sourceMaps: true })).toEqual({ code: source, map: null });
+  });
+});
+
+describe("compile: output", () => {
+  it("imports the runtime helper once per file, as ESM by default", () => {
+    const { code } = compile(loop + loop.replace("main", "other"));
+    expect(code.match(/from "yielding\/runtime"/g)).toHaveLength(1);
+    expect(code.startsWith('import { iterate as _iterate } from "yielding/runtime";')).toBe(true);
+  });
+
+  it("uses require() for CommonJS, chosen by option or by the .cjs extension", () => {
+    expect(compile(loop, { module: "cjs" }).code).toContain('const {\n  iterate: _iterate\n} = require("yielding/runtime");');
+    expect(compile(loop, { filename: "a.cjs" }).code).toContain('require("yielding/runtime")');
+  });
+
+  it("imports from the runtime specifier it is given", () => {
+    expect(compile(loop, { runtime: "/abs/runtime.js" }).code).toContain('from "/abs/runtime.js"');
+  });
+
+  it("is deterministic", () => {
+    expect(compile(loop, { sourceMaps: true })).toEqual(compile(loop, { sourceMaps: true }));
+  });
+
+  it("passes the source text of the iterable, for runtime messages", () => {
+    expect(compile("function* f() { for (const x of yielding rows( 1 )) ; }").code).toContain('_iterate(rows(1), "rows( 1 )")');
+  });
+
+  it("picks generated names no identifier in the file uses", () => {
+    const { code } = compile("function* f(_it, _err, _iterate) { for (const x of yielding _it) _err(_iterate); }");
+    expect(code).toContain("const _it2 = _iterate2(_it, ");
+    expect(code).toContain("catch (_err2)");
+  });
+
+  it("never shows its marker, even when the file spells the marker's name", () => {
+    const { code } = compile("function* f() { const yielding$loop = 1; for (const x of yielding [yielding$loop]) ; }");
+    expect(code).toContain("const yielding$loop = 1;");
+    expect(code).toContain("_iterate([yielding$loop]");
+    expect(code).not.toMatch(/yielding\$loop\d/);
+  });
+
+  it("keeps TypeScript types in TypeScript output", () => {
+    const { code } = compile("function* f(xs: number[]): Generator { for (const x of yielding xs as Iterable<number>) { const y: number = x; } }", {
+      filename: "a.ts",
+    });
+    expect(code).toContain("function* f(xs: number[]): Generator {");
+    expect(code).toContain("_iterate(xs as Iterable<number>,");
+    expect(code).toContain("const y: number = x;");
+  });
+
+  it("keeps JSX in JSX output", () => {
+    const { code } = compile("function* f(xs) { for (const x of yielding xs) yield <li key={x}>{x} yielding</li>; }", { filename: "a.jsx" });
+    expect(code).toContain("yield <li key={x}>{x} yielding</li>;");
+  });
+
+  it("produces code Babel parses as a module", () => {
+    const { code } = compile(loop);
+    expect(() => parse(code, { sourceType: "module" })).not.toThrow();
+  });
+});
+
+describe("compile: source maps", () => {
+  it("maps every user token to where the user wrote it", () => {
+    const source = "// header\nfunction* main(items) {\n  for (const item of yielding items.list) {\n    report(item.name);\n  }\n}\n";
+    const { code, map } = compile(source, { filename: "main.js", sourceMaps: true });
+    expect(map?.sources).toEqual(["main.js"]);
+    expect(map?.sourcesContent).toEqual([source]);
+    const tracer = new TraceMap(map as never);
+    const lines = code.split("\n");
+    for (const name of ["report", "list", "main"]) {
+      const line = lines.findIndex((text) => text.includes(name));
+      const original = originalPositionFor(tracer, { line: line + 1, column: lines[line]!.indexOf(name) });
+      const sourceLines = source.split("\n");
+      const expectedLine = sourceLines.findIndex((text) => text.includes(name));
+      expect(original).toMatchObject({ source: "main.js", line: expectedLine + 1, column: sourceLines[expectedLine]!.indexOf(name) });
+    }
+  });
+
+  it("appends an inline map as a base64 data URL", () => {
+    const { code, map } = compile(loop, { filename: "a.js", sourceMaps: "inline" });
+    const match = /\n\/\/# sourceMappingURL=data:application\/json;charset=utf-8;base64,(.+)$/.exec(code);
+    expect(match).not.toBeNull();
+    expect(JSON.parse(Buffer.from(match![1]!, "base64").toString("utf8"))).toEqual(map);
+  });
+});
+
+describe("compile: errors", () => {
+  it("reports syntax errors at their original position, even inside a marked loop", () => {
+    const error = compileError("function* f() {\n  for (const x of yielding g(1,, 2)) {}\n}\n");
+    expect(error.code).toBe("E_SYNTAX");
+    expect([error.line, error.column]).toEqual([2, 33]);
+    expect(error.frame).toContain("> 2 |   for (const x of yielding g(1,, 2)) {}");
+    expect(error.message).not.toMatch(/\(\d+:\d+\)|yielding\$/);
+  });
+
+  it("reports positions after a marked loop in original coordinates", () => {
+    const error = compileError("function* f() { for (const x of yielding xs) {} }\nconst a = ;\n");
+    expect([error.code, error.line, error.column]).toEqual(["E_SYNTAX", 2, 11]);
+  });
+
+  it("rejects a comma expression after `of`, as for…of does", () => {
+    const error = compileError("function* f() { for (x of yielding a, b) ; }");
+    expect([error.code, error.message, error.column]).toEqual(["E_SYNTAX", 'Unexpected token, expected ")"', 37]);
+  });
+
+  it("names the file, line and column in the summary", () => {
+    const error = compileError("\n  for (x of yielding xs) {}", "src/app.js");
+    expect(error.summary).toBe(
+      "src/app.js:2:13: error E_CONTEXT: `yielding` can only be used inside a generator function (`function*`), not at the top level of a module or script",
+    );
+  });
+
+  it("counts columns in UTF-16 code units after astral characters, as editors do", () => {
+    const error = compileError("const s = '😀'; for (x in yielding e) {}");
+    expect([error.line, error.column]).toEqual([1, 27]);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { read } from "../compiler/reader.js";
+
+const options = { filename: "input.js", jsx: false };
+
+/** The marked source, with the marker's name replaced by `MARK` for readable expectations. */
+function marked(source: string, jsx = false): string | null {
+  const result = read(source, { ...options, jsx });
+  return result ? result.code.replaceAll(result.markers.loop, "MARK") : null;
+}
+
+describe("reader: SPEC §2 contextual keyword", () => {
+  it.each([
+    ["for (x of yielding xs) ;", "for (x of MARK( xs)) ;"],
+    ["for (const [a, b] of yielding pairs()) {}", "for (const [a, b] of MARK( pairs())) {}"],
+    ["for (x of yielding (y)) ;", "for (x of MARK( (y))) ;"],
+    ["for (x of yielding [a, b]) ;", "for (x of MARK( [a, b])) ;"],
+    ["for (x of yielding {a}) ;", "for (x of MARK( {a})) ;"],
+    ["for (x of yielding (yielding)(x)) ;", "for (x of MARK( (yielding)(x))) ;"],
+    ["for (x of yielding 'abc') ;", "for (x of MARK( 'abc')) ;"],
+    ["for (x of yielding `a${b}`) ;", "for (x of MARK( `a${b}`)) ;"],
+    ["for (x of yielding new Set()) ;", "for (x of MARK( new Set())) ;"],
+    ["for (x of yielding !a) ;", "for (x of MARK( !a)) ;"],
+    ["for (x of yielding yield* g()) ;", "for (x of MARK( yield* g())) ;"],
+    ["L: for\n(x of\n  yielding\n  xs\n) ;", "L: for\n(x of\n  MARK(\n  xs\n)) ;"],
+  ])("marks %j", (source, expected) => {
+    expect(marked(source)).toBe(expected);
+  });
+
+  it("marks nested loops, including one inside the iterable of another", () => {
+    expect(marked("for (a of yielding f(function* () { for (b of yielding c) {} })) {}")).toBe(
+      "for (a of MARK( f(function* () { for (b of MARK( c)) {} }))) {}",
+    );
+  });
+
+  it.each([
+    "for (x of yielding) ;",
+    "for (x of yielding.items) ;",
+    "for (x of yielding?.items) ;",
+    "for (x of yielding - 1) ;",
+    "for (x of yielding / 2 / 3) ;",
+    "for (x of yielding < x) ;",
+    "for (x of yielding++) ;",
+    "for (x of yielding in y) ;",
+    "for (x of yielding instanceof Y) ;",
+    "for (x of yielding as T) ;",
+    "for (const of of yielding of) ;",
+    "yielding(x); yielding [0]; const yielding = 1;",
+    "f(yielding (x)); [yielding (x)];",
+    "a.for (x of yielding (y));",
+    "const s = 'for (x of yielding y)'; // for (x of yielding y)\n/* for (x of yielding y) */",
+    "const t = `for (x of yielding y)`;",
+    "const r = /for (x of yielding y)/;",
+    "for (x of [yielding (y)]) ;",
+    "for (let i = yielding (0); i < 1; i++) ;",
+  ])("leaves %j alone", (source) => {
+    expect(marked(source)).toBeNull();
+  });
+
+  it("leaves JSX text alone", () => {
+    expect(marked("const e = <p>for (x of yielding y)</p>;", true)).toBeNull();
+  });
+
+  it("maps offsets in the marked source back to the original", () => {
+    const source = "for (x of yielding xs) f();";
+    const result = read(source, options)!;
+    const at = (text: string) => result.code.indexOf(text);
+    expect(result.offsets.toOriginal(at("xs"))).toBe(source.indexOf("xs"));
+    expect(result.offsets.toOriginal(at("f()"))).toBe(source.indexOf("f()"));
+    expect(result.offsets.toOriginal(at(result.markers.loop))).toBe(source.indexOf("yielding"));
+    expect(result.offsets.position(source.indexOf("f()"))).toEqual({ line: 1, column: 23, index: 23 });
+  });
+});
+
+describe("reader: misplaced keywords", () => {
+  it.each([
+    ["for (x in yielding e) ;", "E_FOR_IN", 11],
+    ["async function f() { for await (x of yielding e) ; }", "E_FOR_AWAIT", 38],
+  ])("reports %j", (source, code, column) => {
+    expect(() => read(source, options)).toThrow(expect.objectContaining({ code, line: 1, column }));
+  });
+});
