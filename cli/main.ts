@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// The `yielding` command (SPEC §9): argument parsing, usage texts and dispatch. The
+// commands live in compile.ts and run.ts and are loaded only when used.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { UsageError } from "./common.js";
+
+const EXIT_CODES = `Exit codes:
+  0  success
+  1  a compile error (reported as path:line:column: error CODE: message, then a
+     code frame), a missing input file, or an uncaught error in the program run
+  2  a usage error: unknown command or option, impossible combination`;
+
+const USAGE = `Usage: yielding <command> [options]
+
+Commands:
+  compile [files or folders…]   compile the yielding syntax to plain JavaScript or TypeScript
+  run FILE [args…]              compile FILE and its local modules as they load, and run it
+
+Options:
+  -h, --help      show this help (yielding <command> --help for a command's options)
+  -v, --version   print the version
+
+${EXIT_CODES}
+`;
+
+const COMPILE_USAGE = `Usage: yielding compile [files or folders…] [options]
+
+With one file and no -o or --out-file, prints the code to stdout; with no files, reads
+stdin. Several inputs, or a folder, need -o DIR: a file goes to DIR/its name, a folder's
+contents are mirrored into DIR (node_modules, dot-files and dot-folders are skipped, and
+so is DIR itself when it lies inside the folder). Files with the extensions .js .mjs .cjs
+.jsx .ts .mts .cts .tsx are compiled (the output keeps the name: TypeScript in,
+TypeScript out); other files, and files without the syntax, are copied unchanged. The
+runtime import is an import or a require as Node would load the file (its extension,
+else the nearest package.json "type", else its own syntax). No input file is ever
+overwritten: such a request is refused before anything is written.
+
+Options:
+  -o, --out-dir DIR          write the outputs under DIR
+      --out-file FILE        write the output of the one input (or stdin) to FILE
+  -s, --source-maps [inline] write FILE.map beside each compiled file and link it,
+                             or with "inline", embed the map in the file; to stdout,
+                             maps are always inline; unchanged files get none
+      --runtime SPEC         import specifier of the runtime (default "yielding/runtime")
+      --module esm|cjs       runtime import as import or require, for every file
+      --filename NAME        the name of stdin in messages; its extension selects
+                             TypeScript (.ts .mts .cts .tsx) and JSX (.jsx .tsx)
+  -w, --watch                after compiling, recompile inputs as they change
+                             (needs -o or --out-file; errors are reported and
+                             watching goes on; stop with Ctrl-C)
+  -h, --help                 show this help
+
+${EXIT_CODES}
+`;
+
+const RUN_USAGE = `Usage: yielding run FILE [args…]
+
+Runs FILE like \`node FILE args…\` (process.argv[1] is FILE's absolute path, then the
+args), compiling FILE and every local module it loads (not under node_modules, with
+one of the extensions .js .mjs .cjs .ts .mts .cts) on the fly. \`yielding\` and
+\`yielding/runtime\` resolve to this command's own package, even where FILE's folder
+has no node_modules. Stack traces point at the original lines. A module is ESM or
+CommonJS as Node decides (extension, package.json "type", then syntax).
+TypeScript runs with its types blanked out (ts-blank-space): enums, namespaces,
+parameter properties and \`import =\` are not supported. JSX is not transformed.
+Options of \`yielding run\` go before FILE; everything after FILE is the program's.
+
+Options:
+  -h, --help   show this help
+
+${EXIT_CODES}
+`;
+
+/**
+ * Runs the command line `args` (without `node` and the script) and returns the exit
+ * code, or `undefined` when a program started by `run` owns it.
+ */
+async function main(args: string[]): Promise<number | undefined> {
+  try {
+    return await dispatch(args);
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      process.stderr.write(`yielding: ${(error as Error).message}\n${synopsisOf(args)}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function dispatch(args: string[]): Promise<number | undefined> {
+  const { before, command, rest } = splitAtPositional(args);
+  const { values } = parseArgs({
+    args: before,
+    options: { help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "v" } },
+  });
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command === undefined) throw new UsageError("missing command");
+  if (command === "compile") return compile(rest);
+  if (command === "run") return run(rest);
+  throw new UsageError(`unknown command '${command}'`);
+}
+
+async function compile(args: string[]): Promise<number> {
+  // `--source-maps` takes an optional value, which parseArgs cannot express: the
+  // `=inline` form is split in two, and an `inline` right after the option belongs to it
+  // (write ./inline for a file of that name).
+  const { values, tokens } = parseArgs({
+    args: args.flatMap((arg) => (arg === "--source-maps=inline" ? ["--source-maps", "inline"] : [arg])),
+    allowPositionals: true,
+    tokens: true,
+    options: {
+      "out-dir": { type: "string", short: "o" },
+      "out-file": { type: "string" },
+      "source-maps": { type: "boolean", short: "s" },
+      watch: { type: "boolean", short: "w" },
+      runtime: { type: "string" },
+      module: { type: "string" },
+      filename: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(COMPILE_USAGE);
+    return 0;
+  }
+  const inputs: string[] = [];
+  let inline = false;
+  tokens.forEach((token, i) => {
+    if (token.kind !== "positional") return;
+    const previous = tokens[i - 1];
+    if (token.value === "inline" && previous?.kind === "option" && previous.name === "source-maps") inline = true;
+    else inputs.push(token.value);
+  });
+  const module = values.module;
+  if (module !== undefined && module !== "esm" && module !== "cjs") {
+    throw new UsageError(`--module takes esm or cjs, not '${module}'`);
+  }
+  const { compileCommand } = await import("./compile.js");
+  return compileCommand({
+    inputs,
+    sourceMaps: inline ? "inline" : (values["source-maps"] ?? false),
+    watch: values.watch ?? false,
+    ...(values["out-dir"] !== undefined && { outDir: values["out-dir"] }),
+    ...(values["out-file"] !== undefined && { outFile: values["out-file"] }),
+    ...(values.runtime !== undefined && { runtime: values.runtime }),
+    ...(module !== undefined && { module }),
+    ...(values.filename !== undefined && { filename: values.filename }),
+  });
+}
+
+async function run(args: string[]): Promise<number | undefined> {
+  const { before, command: file, rest } = splitAtPositional(args);
+  const { values } = parseArgs({ args: before, options: { help: { type: "boolean", short: "h" } } });
+  if (values.help) {
+    process.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  if (file === undefined) throw new UsageError("missing FILE to run");
+  const { runCommand } = await import("./run.js");
+  return runCommand(file, rest);
+}
+
+/**
+ * Splits `args` at the first positional argument, as parseArgs itself sees them: the
+ * options before it (a command's or `run`'s own), the positional, and everything after.
+ */
+function splitAtPositional(args: string[]): { before: string[]; command: string | undefined; rest: string[] } {
+  const options = { help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "v" } } as const;
+  const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  const first = tokens.find((token) => token.kind === "positional");
+  if (first === undefined) return { before: args.filter((arg) => arg !== "--"), command: undefined, rest: [] };
+  const terminator = tokens.find((token) => token.kind === "option-terminator");
+  const before = args.slice(0, terminator && terminator.index < first.index ? terminator.index : first.index);
+  return { before, command: first.value, rest: args.slice(first.index + 1) };
+}
+
+/** The short usage printed after a usage error: the command's synopsis and where to read more. */
+function synopsisOf(args: string[]): string {
+  const command = args.find((arg) => !arg.startsWith("-"));
+  if (command === "compile") {
+    return (
+      "Usage: yielding compile [files or folders…] [-o DIR | --out-file FILE] [--source-maps [inline]]\n" +
+      "                        [--watch] [--runtime SPEC] [--module esm|cjs] [--filename NAME]\n" +
+      "Run 'yielding compile --help' for details.\n"
+    );
+  }
+  if (command === "run") return "Usage: yielding run FILE [args…]\nRun 'yielding run --help' for details.\n";
+  return "Usage: yielding compile … | yielding run FILE [args…]\nRun 'yielding --help' for details.\n";
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_");
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== undefined) process.exitCode = code;
