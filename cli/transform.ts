@@ -27,7 +27,7 @@ export function hasModuleSyntax(code: string, filename: string): boolean {
  * `compile` with the module format Node would give the file, so that the runtime import
  * is an `import` in ES modules and a `require` in CommonJS ones: `options.module` if
  * set, else `declaredFormat`, else detected from the code (compiled as CommonJS first,
- * and again as ESM if the file turns out to be a module). `module` is the format used;
+ * and again as ESM if it does not parse as a script or turns out to be a module). `module` is the format used;
  * it is `undefined` for a source without the syntax when `needFormat` is false.
  */
 export function compileWithFormat(
@@ -37,7 +37,14 @@ export function compileWithFormat(
 ): CompileResult & { module: "esm" | "cjs" | undefined } {
   const declared = options.module ?? declaredFormat(options.filename);
   if (declared) return { ...compile(source, { ...options, module: declared }), module: declared };
-  const asCjs = compile(source, { ...options, module: "cjs" });
+  let asCjs: CompileResult;
+  try {
+    asCjs = compile(source, { ...options, module: "cjs" });
+  } catch (error) {
+    // As Node does: what does not parse as a script (import, export, top-level await) is a module.
+    if (!(error instanceof CompileError && error.code === "E_SYNTAX")) throw error;
+    return { ...compile(source, { ...options, module: "esm" }), module: "esm" };
+  }
   if (asCjs.code === source && !needFormat) return { ...asCjs, module: undefined };
   if (!hasModuleSyntax(asCjs.code, options.filename)) return { ...asCjs, module: "cjs" };
   if (asCjs.code === source) return { ...asCjs, module: "esm" };

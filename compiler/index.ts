@@ -57,7 +57,6 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
 const TYPESCRIPT_EXTENSIONS = /\.(ts|mts|cts|tsx)$/i;
 const JSX_EXTENSIONS = /\.(jsx|tsx)$/i;
 const COMMONJS_EXTENSIONS = /\.(cjs|cts)$/i;
-const MODULE_EXTENSIONS = /\.(mjs|mts)$/i;
 
 /** Options with every default filled in from the file's extension. */
 function settle(options: CompileOptions) {
@@ -70,6 +69,8 @@ function settle(options: CompileOptions) {
     module,
     typescript: options.typescript ?? TYPESCRIPT_EXTENSIONS.test(filename),
     jsx: options.jsx ?? JSX_EXTENSIONS.test(filename),
-    sourceType: COMMONJS_EXTENSIONS.test(filename) ? "script" : MODULE_EXTENSIONS.test(filename) ? "module" : "unambiguous",
+    // The output imports the runtime: an ES module is strict, so the input must be valid
+    // as a module (`let` and `yield` are no identifiers there); `require` keeps a script.
+    sourceType: module === "esm" ? "module" : "script",
   } as const;
 }

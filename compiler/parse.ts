@@ -8,8 +8,8 @@ export interface ParseOptions {
   filename: string;
   typescript: boolean;
   jsx: boolean;
-  /** `module` for `.mjs`/`.mts`, `script` for `.cjs`/`.cts`, otherwise decided by the file's own imports and exports. */
-  sourceType: "module" | "script" | "unambiguous";
+  /** `module` when the output is an ES module, `script` when it is CommonJS. */
+  sourceType: "module" | "script";
 }
 
 /**

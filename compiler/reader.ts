@@ -97,6 +97,8 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
       const previous = tokens[i - 1]!;
       if (previous.type !== "IdentifierName") continue;
       if (previous.value === "in") {
+        // `for (k in yielding(x))` and `yielding[i]`, `` yielding`t` `` are plain JavaScript.
+        if (continuesIdentifier(tokens[i + 1]!)) continue;
         throw compileErrorAt("E_FOR_IN", "yielding loops iterate values: write `of`", source, token.start, options.filename);
       }
       if (previous.value !== "of") continue;
@@ -192,6 +194,11 @@ function startsExpression(token: SignificantToken | undefined): boolean {
     default:
       return false;
   }
+}
+
+/** Whether JavaScript reads this token after an identifier as a call, an index or a tagged template. */
+function continuesIdentifier(token: SignificantToken): boolean {
+  return token.value === "(" || token.value === "[" || token.type === "NoSubstitutionTemplate" || token.type === "TemplateHead";
 }
 
 /** `base`, or `base` with a number appended, such that no identifier in the file has that name. */

@@ -53,6 +53,9 @@ describe("reader: SPEC §2 contextual keyword", () => {
     "const r = /for (x of yielding y)/;",
     "for (x of [yielding (y)]) ;",
     "for (let i = yielding (0); i < 1; i++) ;",
+    "for (k in yielding(4)) ;",
+    "for (k in yielding [0]) ;",
+    "for (k in yielding `t`) ;",
   ])("leaves %j alone", (source) => {
     expect(marked(source)).toBeNull();
   });
@@ -75,6 +78,8 @@ describe("reader: SPEC §2 contextual keyword", () => {
 describe("reader: misplaced keywords", () => {
   it.each([
     ["for (x in yielding e) ;", "E_FOR_IN", 11],
+    ["for (x in yielding {a}) ;", "E_FOR_IN", 11],
+    ["for (x in yielding !a) ;", "E_FOR_IN", 11],
     ["async function f() { for await (x of yielding e) ; }", "E_FOR_AWAIT", 38],
   ])("reports %j", (source, code, column) => {
     expect(() => read(source, options)).toThrow(expect.objectContaining({ code, line: 1, column }));

@@ -2,7 +2,7 @@ import * as t from "@babel/types";
 import { template } from "../babel.js";
 import { compileErrorAt } from "../errors.js";
 import type { DesugarContext } from "./types.js";
-import { replaceAt, type Site } from "./walk.js";
+import { findSites, replaceAt, type Site } from "./walk.js";
 
 /*
  * `for (HEAD of yielding E) BODY` (SPEC §3), in the style of Babel's own `for await`
@@ -75,16 +75,18 @@ function lowerForOf(site: Site, marker: t.CallExpression, it: t.Identifier, err:
   }
   for (let i = labels.length - 1; i >= 0; i--) labelled = t.labeledStatement(labels[i]!, labelled);
 
+  const prelude = headScopePrelude(loop.left, sourceExpression, context);
   const statements = bodyOf(
     buildLoop({
       it,
       err,
       iterate: context.runtimeHelper("iterate"),
-      source: sourceExpression,
+      source: prelude ? t.cloneNode(prelude.value) : sourceExpression,
       sourceText: t.stringLiteral(context.source.slice(sourceExpression.start ?? 0, sourceExpression.end ?? 0)),
       loop: labelled,
     }),
   );
+  if (prelude) statements.unshift(...prelude.statements);
   for (const statement of statements) statement.loc ??= loop.loc;
   replaceAt(site.slice(0, depth + 1), t.blockStatement(statements));
 }
@@ -98,6 +100,35 @@ function stepStatement(it: t.Identifier): t.Statement {
 
 function bodyOf(wrapper: t.Statement): t.Statement[] {
   return (wrapper as t.FunctionDeclaration).body.body;
+}
+
+/**
+ * In `for (const x of f(x))` the inner `x` is the head's, in its temporal dead zone: a
+ * ReferenceError. When the iterable mentions a name a `let`/`const` head binds, it is
+ * evaluated in a block that declares those names after it, which gives the same error:
+ *
+ *   let _source;
+ *   {
+ *     _source = f(x);
+ *     let x;
+ *   }
+ */
+function headScopePrelude(head: t.ForOfStatement["left"], iterable: t.Expression, context: DesugarContext) {
+  if (!t.isVariableDeclaration(head) || head.kind === "var") return null;
+  const names = Object.keys(t.getBindingIdentifiers(head));
+  const mentioned = findSites(iterable, (node) => t.isIdentifier(node) && names.includes(node.name)).some((site) =>
+    t.isReferenced(site[site.length - 1]!.node, site[site.length - 2]?.node ?? iterable, site[site.length - 3]?.node),
+  );
+  if (!mentioned) return null;
+  const value = context.freshName("source");
+  const statements = [
+    t.variableDeclaration("let", [t.variableDeclarator(value)]),
+    t.blockStatement([
+      t.expressionStatement(t.assignmentExpression("=", t.cloneNode(value), iterable)),
+      t.variableDeclaration("let", names.map((name) => t.variableDeclarator(t.identifier(name)))),
+    ]),
+  ];
+  return { value, statements };
 }
 
 /** `const x = value;`, `var {a, b} = value;` or `target = value;`, as the head asked. */

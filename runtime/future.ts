@@ -1,0 +1,346 @@
+/**
+ * `Future`: a result that will arrive, and the helpers that turn other things into one
+ * (`wait`) or make one that arrives later (`sleep`).
+ */
+
+import { CancelledError } from "./errors.js";
+import { callLater, callSoon, cancelTimer, type Timer } from "./loop.js";
+
+/** @internal */
+export const PENDING = 0;
+/** @internal */
+export const FULFILLED = 1;
+/** @internal */
+export const REJECTED = 2;
+type State = typeof PENDING | typeof FULFILLED | typeof REJECTED;
+
+/** A function `addDoneCallback` runs, on a later turn, with the settled future. */
+export type DoneCallback<T> = (future: Future<T>) => void;
+
+/** @internal Something a future wakes directly, without a closure: a waiting Task. */
+export interface Waiter {
+  _wake(): void;
+}
+
+// `any` keeps Future<T> covariant in T (a Task<number> is a Future<unknown>).
+type Entry = DoneCallback<any> | Waiter;
+
+function wakeWaiter(waiter: Waiter): void {
+  waiter._wake();
+}
+
+/**
+ * A result that will arrive later: a value (`setResult`) or an error (`setError`,
+ * `cancel`). A coroutine waits for it with `yield*`, and when the future is already settled
+ * `yield*` returns (or throws) at once, without suspending the task: the fast path.
+ * `await future` works too.
+ *
+ * Done callbacks never run inside `setResult`: they are queued on the loop, in order.
+ * A future is its own iterator, for `yield*` only: it is not a collection, and spreading a
+ * pending one (`[...future]`) never ends.
+ *
+ * ```js
+ * const answer = new Future();
+ * spawn(function* () { console.log(yield* answer); }());   // waits, then logs 42
+ * answer.setResult(42);
+ * ```
+ */
+export class Future<T = unknown> implements PromiseLike<T>, Iterator<unknown, T, unknown> {
+  /** @internal */
+  _state: State = PENDING;
+  /** @internal The result or the error, once settled. */
+  _value: unknown = undefined;
+  /** @internal One entry, an array of them, or null. */
+  _callbacks: Entry | Entry[] | null = null;
+  /** @internal Whether anyone asked for the outcome (for unhandled-error reports). */
+  _observed = false;
+
+  /** Whether the future has settled: with a result, an error or a cancellation. */
+  done(): boolean {
+    return this._state !== PENDING;
+  }
+
+  /** Whether the future settled with a `CancelledError`. */
+  cancelled(): boolean {
+    return this._state === REJECTED && this._value instanceof CancelledError;
+  }
+
+  /**
+   * The result: returns the value, or throws the error. Throws an `Error` if the future is
+   * still pending (wait for it first).
+   */
+  result(): T {
+    if (this._state === PENDING) throw new Error("The future is still pending: wait for it before reading its result");
+    this._observed = true;
+    if (this._state === REJECTED) throw this._value;
+    return this._value as T;
+  }
+
+  /** Settles the future with a value. Throws if it is already settled. */
+  setResult(value: T): void {
+    this._assertPending("setResult");
+    this._settle(FULFILLED, value);
+  }
+
+  /** Settles the future with an error. Throws if it is already settled. */
+  setError(error: unknown): void {
+    this._assertPending("setError");
+    this._settle(REJECTED, error);
+  }
+
+  /**
+   * Settles a pending future with a `CancelledError` carrying `reason`. Returns `false`,
+   * doing nothing, when the future has already settled.
+   */
+  cancel(reason?: unknown): boolean {
+    if (this._state !== PENDING) return false;
+    this._settle(REJECTED, new CancelledError(reason));
+    return true;
+  }
+
+  /**
+   * Runs `callback(future)` on a later turn once the future has settled (on the next turn
+   * if it already has). Callbacks run in the order they were added.
+   */
+  addDoneCallback(callback: DoneCallback<T>): void {
+    this._observed = true;
+    this._add(callback);
+  }
+
+  /** Removes every registration of `callback`; returns how many there were. */
+  removeDoneCallback(callback: DoneCallback<T>): number {
+    return this._remove(callback);
+  }
+
+  /** Makes the future a thenable, so `await future` and `Promise.resolve(future)` work. */
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this._observed = true;
+    const settled =
+      this._state === FULFILLED
+        ? Promise.resolve(this._value as T)
+        : this._state === REJECTED
+          ? Promise.reject(this._value)
+          : new Promise<T>((resolve, reject) =>
+              this._add((f: Future<T>) => (f._state === FULFILLED ? resolve(f._value as T) : reject(f._value))),
+            );
+    return settled.then(onfulfilled, onrejected);
+  }
+
+  /** `yield* future`: the future is its own iterator, so waiting allocates nothing. */
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    return this;
+  }
+
+  /**
+   * Iterator protocol for `yield*`: done with the result when settled (throws the error),
+   * otherwise yields the future itself to the task driver, which resumes the coroutine
+   * once it settles.
+   */
+  next(): IteratorResult<unknown, T> {
+    const state = this._state;
+    if (state === PENDING) return { done: false, value: this };
+    this._observed = true;
+    if (state === REJECTED) throw this._value;
+    return { done: true, value: this._value as T };
+  }
+
+  /** Iterator protocol: `return()` ends the delegation with `value`. */
+  return(value?: T): IteratorResult<unknown, T> {
+    return { done: true, value: value as T };
+  }
+
+  /** Iterator protocol: an error thrown into the waiting coroutine surfaces at its `yield*`. */
+  throw(error?: unknown): IteratorResult<unknown, T> {
+    throw error;
+  }
+
+  /** @internal Registers a task to wake when the future settles. */
+  _addWaiter(waiter: Waiter): void {
+    this._observed = true;
+    this._add(waiter);
+  }
+
+  /** @internal */
+  _removeWaiter(waiter: Waiter): void {
+    this._remove(waiter);
+  }
+
+  /** @internal A task stopped waiting for this future because it was cancelled. */
+  _abandon(): void {}
+
+  /** @internal Settles and queues the callbacks. The caller checks that it is pending. */
+  _settle(state: typeof FULFILLED | typeof REJECTED, value: unknown): void {
+    this._state = state;
+    this._value = value;
+    const callbacks = this._callbacks;
+    if (callbacks === null) return;
+    this._callbacks = null;
+    if (Array.isArray(callbacks)) {
+      for (const entry of callbacks) this._schedule(entry);
+    } else {
+      this._schedule(callbacks);
+    }
+  }
+
+  private _schedule(entry: Entry): void {
+    if (typeof entry === "function") callSoon(entry, this);
+    else callSoon(wakeWaiter, entry);
+  }
+
+  private _add(entry: Entry): void {
+    if (this._state !== PENDING) return this._schedule(entry);
+    const callbacks = this._callbacks;
+    if (callbacks === null) this._callbacks = entry;
+    else if (Array.isArray(callbacks)) callbacks.push(entry);
+    else this._callbacks = [callbacks, entry];
+  }
+
+  private _remove(entry: Entry): number {
+    const callbacks = this._callbacks;
+    if (callbacks === entry) {
+      this._callbacks = null;
+      return 1;
+    }
+    if (!Array.isArray(callbacks)) return 0;
+    const kept = callbacks.filter((c) => c !== entry);
+    const removed = callbacks.length - kept.length;
+    this._callbacks = kept.length === 0 ? null : kept.length === 1 ? kept[0]! : kept;
+    return removed;
+  }
+
+  private _assertPending(method: string): void {
+    if (this._state !== PENDING) throw new Error(`Future.${method}(): the future has already settled`);
+  }
+}
+
+/** A future settled by the loop's timer heap; forgetting it removes its timer. */
+class Sleep<T> extends Future<T> {
+  /** @internal */
+  _timer: Timer | null = null;
+
+  override cancel(reason?: unknown): boolean {
+    if (this._timer !== null) {
+      cancelTimer(this._timer);
+      this._timer = null;
+    }
+    return super.cancel(reason);
+  }
+
+  /** @internal Nobody waits any more: drop the timer so it costs nothing. */
+  override _abandon(): void {
+    if (this._callbacks === null) this.cancel();
+  }
+}
+
+function wakeSleep(future: Sleep<unknown>): void {
+  future._timer = null;
+  // While pending, `_value` holds the value to settle with.
+  if (future._state === PENDING) future._settle(FULFILLED, future._value);
+}
+
+/**
+ * A future that settles with `value` after `ms` milliseconds, through the loop's one timer
+ * heap (a hundred thousand sleeping tasks cost one host timer). `ms <= 0` settles on the next
+ * turn. When the only task waiting for it is cancelled, its timer is removed.
+ *
+ * ```js
+ * yield* sleep(100);
+ * const v = yield* sleep(10, "late");   // "late"
+ * ```
+ */
+export function sleep(ms: number): Future<void>;
+export function sleep<T>(ms: number, value: T): Future<T>;
+export function sleep<T>(ms: number, value?: T): Future<T | undefined> {
+  const future = new Sleep<T | undefined>();
+  future._value = value;
+  if (ms > 0) future._timer = callLater(ms, wakeSleep, future as Sleep<unknown>);
+  else callSoon(wakeSleep, future as Sleep<unknown>);
+  return future;
+}
+
+/**
+ * Turns any waitable into something to `yield*`: a Future or Task is returned as is, a
+ * coroutine (generator object) too, and a Promise or other thenable becomes a Future.
+ * Anything else is a `TypeError`.
+ *
+ * ```js
+ * const res = yield* wait(fetch(url));        // Response
+ * const text = yield* wait(res.text());       // string
+ * ```
+ */
+export function wait<T>(waitable: Future<T>): Future<T>;
+export function wait<Y, R, N>(waitable: Generator<Y, R, N>): Generator<Y, R, N>;
+export function wait<T>(waitable: PromiseLike<T>): Future<Awaited<T>>;
+export function wait<T>(waitable: Thenable<T>): Future<T>;
+export function wait(waitable: unknown): unknown {
+  if (waitable instanceof Future) return waitable;
+  if (isCoroutine(waitable)) return waitable;
+  if (isThenable(waitable)) return fromThenable(waitable);
+  throw new TypeError(
+    `${describe(waitable)} is not waitable: wait() takes a Future, a Task, a Promise (or other thenable) or a coroutine`,
+  );
+}
+
+/** Any object with a `then(onFulfilled, onRejected)` method, Promise-like or not. */
+export interface Thenable<T> {
+  then(onfulfilled: (value: T) => unknown, onrejected: (reason: any) => unknown): unknown;
+}
+
+/** @internal A Future settled by a thenable. */
+export function fromThenable<T>(thenable: Thenable<T>): Future<T> {
+  const future = new Future<T>();
+  const onFulfilled = (value: T) => {
+    if (future._state === PENDING) future._settle(FULFILLED, value);
+  };
+  const onRejected = (error: unknown) => {
+    if (future._state === PENDING) future._settle(REJECTED, error);
+  };
+  try {
+    thenable.then(onFulfilled, onRejected);
+  } catch (error) {
+    onRejected(error);
+  }
+  return future;
+}
+
+/** @internal Whether `x` has a callable `then`. */
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && (typeof x === "object" || typeof x === "function") && typeof (x as { then?: unknown }).then === "function";
+}
+
+/** @internal Whether `x` looks like a generator object (check `instanceof Future` first). */
+export function isCoroutine(x: unknown): x is Generator<unknown, unknown, unknown> {
+  return (
+    x !== null &&
+    typeof x === "object" &&
+    typeof (x as Generator).next === "function" &&
+    typeof (x as Generator).throw === "function" &&
+    typeof (x as Generator)[Symbol.iterator] === "function"
+  );
+}
+
+/** @internal A short description of a value for error messages. */
+export function describe(x: unknown): string {
+  switch (typeof x) {
+    case "string":
+      return x.length > 40 ? `the string ${JSON.stringify(x.slice(0, 37))}...` : `the string ${JSON.stringify(x)}`;
+    case "function":
+      return `the function ${x.name || "(anonymous)"}`;
+    case "symbol":
+      return x.toString();
+    case "bigint":
+      return `${x}n`;
+    case "object": {
+      if (x === null) return "null";
+      if (Array.isArray(x)) return "an array";
+      const proto = Object.getPrototypeOf(x) as { constructor?: { name?: string } } | null;
+      const name = proto?.constructor?.name;
+      return name && name !== "Object" ? `a ${name} object` : "an object";
+    }
+    default:
+      return String(x);
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * `yielding/runtime`: what compiled code imports, and the API for writing coroutines by
+ * hand. Dependency-free; runs in Node and browsers.
+ */
+
+export { Future, sleep, wait, type DoneCallback, type Thenable } from "./future.js";
+export { Task, checkpoint, currentTask, run, spawn, type Coroutine } from "./task.js";
+export {
+  CancelledError,
+  QueueClosedError,
+  SuppressedError,
+  TimeoutError,
+  WouldBlockError,
+  type SuppressedErrorConstructor,
+} from "./errors.js";
+export { yieldingEnter, yieldingExit, yieldingIterator } from "./symbols.js";
+export { Iteration, iterate, type YieldingIterable, type YieldingIterator } from "./iterate.js";

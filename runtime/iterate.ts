@@ -1,0 +1,359 @@
+/**
+ * `iterate`: the runtime half of `for (HEAD of yielding E) BODY` (SPEC §3). The compiler
+ * emits this shape, and the object `iterate` returns makes it correct:
+ *
+ * ```js
+ * const _it = iterate(src, "src");
+ * try {
+ *   for (;;) {
+ *     if (!(_it.next() ?? (yield* _it.wait()))) break;
+ *     const x = _it.value;
+ *     BODY
+ *   }
+ * } catch (_err) {
+ *   yield* _it.abort(_err);
+ *   throw _err;
+ * } finally {
+ *   if (_it.open) yield* _it.close();
+ * }
+ * ```
+ *
+ * `next()` steps synchronously whenever it can (no allocation, no suspension); only a step
+ * that is really pending costs a `yield*` into `wait()`.
+ */
+
+import { FULFILLED, Future, PENDING, fromThenable, isCoroutine, isThenable } from "./future.js";
+import { yieldingIterator } from "./symbols.js";
+import { Task, currentTask } from "./task.js";
+
+/**
+ * What `obj[yieldingIterator]()` returns: `next()` gives an IteratorResult or a waitable of
+ * one (a Future, a Promise or a coroutine, so `*next()` generator methods work); the optional
+ * `return()` is called when a loop leaves early, and may return a waitable too.
+ */
+export interface YieldingIterator<T> {
+  next(): IteratorResult<T> | Future<IteratorResult<T>> | PromiseLike<IteratorResult<T>> | Generator<unknown, IteratorResult<T>, unknown>;
+  return?(): unknown;
+}
+
+/** An object a `yielding` loop iterates with the first protocol (SPEC §3.1 a). */
+export interface YieldingIterable<T> {
+  [yieldingIterator](): YieldingIterator<T>;
+}
+
+type AnyIterator = {
+  next(): unknown;
+  return?: unknown;
+};
+
+/**
+ * The state of one `yielding` loop, made by `iterate`; used by compiled code.
+ *
+ * - `next()` → `true` (a value is in `value`), `false` (done), `undefined` (call `wait()`);
+ * - `wait()` waits, suspending only if needed, and returns `true` or `false`;
+ * - `open` is true while an iterator must be closed if the loop is left early;
+ * - `abort(error)` closes it after the body threw (the body's error wins);
+ * - `close()` closes it after `break`, `return` or `continue` to an outer label.
+ */
+export abstract class Iteration<T> {
+  /** The value for the body, valid after `next()` or `wait()` returned `true`. */
+  value: T = undefined as T;
+  /** Whether leaving the loop now must call the iterator's `return()`. */
+  open = false;
+  /** @internal The iterator to close; null when there is none. */
+  _iter: AnyIterator | null = null;
+  /** @internal The pending step (or value) `wait()` waits for. */
+  _pending: Future<unknown> | Generator<unknown, unknown, unknown> | null = null;
+  /** @internal Whether `return()` may return a waitable to wait for. */
+  _waitsOnReturn = false;
+
+  /** @internal */
+  constructor(readonly _sourceText: string) {}
+
+  /**
+   * Steps synchronously: `true` when `value` is ready, `false` when the iteration is done,
+   * `undefined` when the step is pending (then `yield* wait()`).
+   */
+  abstract next(): boolean | undefined;
+
+  /** Waits for the pending step; returns `true` when `value` is ready, `false` when done. */
+  abstract wait(): Generator<unknown, boolean, unknown>;
+
+  /**
+   * The body (or a step) threw `error`: close the iterator if the loop holds one, dropping
+   * errors from `return()` so the body's error wins. The compiled code rethrows `error`. A
+   * cancellation of the current task that arrives while waiting for `return()` is not dropped.
+   */
+  *abort(error: unknown): Generator<unknown, void, unknown> {
+    if (!this.open) return;
+    this.open = false;
+    const task = currentTask();
+    const before = task?.deliveredCancellation;
+    try {
+      const iter = this._iter!;
+      const ret = iter.return;
+      if (ret === undefined || ret === null) return;
+      const result = (ret as () => unknown).call(iter);
+      if (this._waitsOnReturn) yield* waitIfNeeded(result);
+    } catch (closeError) {
+      if (task !== undefined && closeError === task.deliveredCancellation && closeError !== before && closeError !== error) {
+        throw closeError;
+      }
+    }
+  }
+
+  /**
+   * The loop is left early without an error (`break`, `return`, `continue` to an outer
+   * label): call the iterator's `return()` and wait for it. Its errors propagate, and a
+   * result that is not an object is a `TypeError`.
+   */
+  *close(): Generator<unknown, void, unknown> {
+    this.open = false;
+    const iter = this._iter;
+    if (iter === null) return;
+    const ret = iter.return;
+    if (ret === undefined || ret === null) return;
+    if (typeof ret !== "function") throw new TypeError(`${this._sourceText}: the iterator's return is not a function`);
+    let result: unknown = ret.call(iter);
+    if (this._waitsOnReturn) result = yield* waitIfNeeded(result);
+    if (!isObject(result)) {
+      throw new TypeError(`${this._sourceText}: the iterator's return() result is not an object`);
+    }
+  }
+
+  /** @internal Checks a step result; `false` when done, else stores the value. */
+  _takeResult(result: unknown): boolean {
+    if (!isObject(result)) throw notAnObject(this._sourceText, result);
+    if ((result as IteratorResult<unknown>).done) return false;
+    this.value = (result as IteratorResult<T>).value;
+    this.open = true;
+    return true;
+  }
+
+  /**
+   * @internal A value from a sync iterable (case c): a Future, Task or thenable is waited
+   * for first. A settled Future is unwrapped at once.
+   */
+  _takeValue(value: unknown): boolean | undefined {
+    if (value instanceof Future) {
+      const state = value._state;
+      if (state === PENDING) {
+        this._pending = value;
+        return undefined;
+      }
+      value._observed = true;
+      if (state !== FULFILLED) throw value._value;
+      this.value = value._value as T;
+      return true;
+    }
+    if (isThenable(value)) {
+      this._pending = fromThenable(value);
+      return undefined;
+    }
+    this.value = value as T;
+    return true;
+  }
+}
+
+/** An array iterated by index (its iteration is the built-in one): nothing to close. */
+class ArrayIteration<T> extends Iteration<T> {
+  private _index = 0;
+  constructor(
+    private readonly _array: readonly unknown[],
+    sourceText: string,
+  ) {
+    super(sourceText);
+  }
+
+  next(): boolean | undefined {
+    const i = this._index;
+    const array = this._array;
+    if (i >= array.length) return false;
+    this._index = i + 1;
+    return this._takeValue(array[i]);
+  }
+
+  *wait(): Generator<unknown, boolean, unknown> {
+    const pending = this._pending as Future<T>;
+    this._pending = null;
+    this.value = yield* pending;
+    return true;
+  }
+}
+
+/**
+ * A sync iterable (case c). Once a step gives a value, the iterator is open: a value that
+ * rejects, or a cancellation while waiting for one, closes it (SPEC §3.4).
+ */
+class SyncIteration<T> extends Iteration<T> {
+  constructor(
+    iter: AnyIterator,
+    private readonly _next: () => unknown,
+    sourceText: string,
+  ) {
+    super(sourceText);
+    this._iter = iter;
+  }
+
+  next(): boolean | undefined {
+    this.open = false;
+    const result = this._next.call(this._iter);
+    if (!isObject(result)) throw notAnObject(this._sourceText, result);
+    if ((result as IteratorResult<unknown>).done) return false;
+    const value = (result as IteratorResult<unknown>).value;
+    this.open = true;
+    return this._takeValue(value);
+  }
+
+  *wait(): Generator<unknown, boolean, unknown> {
+    const pending = this._pending as Future<T>;
+    this._pending = null;
+    this.value = yield* pending;
+    return true;
+  }
+}
+
+/**
+ * A yielding iterator (case a) or an async iterator (case b): each step is an
+ * IteratorResult or a waitable of one. A step that fails leaves the iterator alone (SPEC
+ * §3.5), unless the failure is this task's own cancellation (SPEC §3.6).
+ */
+class StepIteration<T> extends Iteration<T> {
+  constructor(
+    iter: AnyIterator,
+    private readonly _next: () => unknown,
+    sourceText: string,
+  ) {
+    super(sourceText);
+    this._iter = iter;
+    this._waitsOnReturn = true;
+  }
+
+  next(): boolean | undefined {
+    this.open = false;
+    const step = this._next.call(this._iter);
+    if (step instanceof Future) {
+      const state = step._state;
+      if (state === PENDING) {
+        this._pending = step;
+        return undefined;
+      }
+      step._observed = true;
+      if (state !== FULFILLED) throw step._value;
+      return this._takeResult(step._value);
+    }
+    if (isCoroutine(step)) {
+      this._pending = step;
+      return undefined;
+    }
+    if (isThenable(step)) {
+      this._pending = fromThenable(step);
+      return undefined;
+    }
+    return this._takeResult(step);
+  }
+
+  *wait(): Generator<unknown, boolean, unknown> {
+    const pending = this._pending!;
+    this._pending = null;
+    let result: unknown;
+    try {
+      result = yield* pending;
+    } catch (error) {
+      const task = currentTask();
+      if (task !== undefined && error === task.deliveredCancellation) this.open = true;
+      throw error;
+    }
+    return this._takeResult(result);
+  }
+}
+
+const arrayValues = Array.prototype[Symbol.iterator];
+const arrayIteratorPrototype = Object.getPrototypeOf([][Symbol.iterator]()) as { next: unknown };
+const arrayIteratorNext = arrayIteratorPrototype.next;
+
+/**
+ * Starts a `yielding` loop over `source` (used by compiled code). `sourceText` is the
+ * source expression as written, for error messages. The protocol is chosen as SPEC §3.1
+ * says, first match wins:
+ *
+ * 1. `source[Symbol.for("yielding.iterator")]()`;
+ * 2. `source[Symbol.asyncIterator]()`;
+ * 3. a Future, Task or thenable source is a `TypeError` (a loop never waits for its
+ *    source: `const rows = yield* wait(p); for (const r of rows) …`);
+ * 4. `source[Symbol.iterator]()`, waiting for each value that is a Future, Task or thenable;
+ * 5. otherwise `TypeError: <sourceText> is not yielding-iterable`.
+ *
+ * ```js
+ * const it = iterate([1, sleep(10, 2)], "xs");
+ * ```
+ */
+export function iterate<T>(source: YieldingIterable<T>, sourceText?: string): Iteration<T>;
+export function iterate<T>(source: AsyncIterable<T>, sourceText?: string): Iteration<T>;
+export function iterate<T>(source: Iterable<T>, sourceText?: string): Iteration<Awaited<T>>;
+export function iterate(source: unknown, sourceText = "the value"): Iteration<unknown> {
+  if (source === null || source === undefined) throw notIterable(sourceText);
+  const object = source as Record<PropertyKey, unknown>;
+
+  const yielding = object[yieldingIterator];
+  if (yielding !== undefined && yielding !== null) {
+    const iter = openIterator(source, yielding, sourceText, 'Symbol.for("yielding.iterator")');
+    return new StepIteration(iter, iter.next as () => unknown, sourceText);
+  }
+
+  const asyncMethod = object[Symbol.asyncIterator];
+  if (asyncMethod !== undefined && asyncMethod !== null) {
+    const iter = openIterator(source, asyncMethod, sourceText, "Symbol.asyncIterator");
+    return new StepIteration(iter, iter.next as () => unknown, sourceText);
+  }
+
+  if (source instanceof Future || isThenable(source)) {
+    const kind =
+      source instanceof Task ? "Task" : source instanceof Future ? "Future" : source instanceof Promise ? "Promise" : "thenable";
+    throw new TypeError(
+      `${sourceText} is not yielding-iterable: it is a ${kind}, and a loop never waits for its source; ` +
+        "wait for it first, e.g. `const rows = yield* wait(p); for (const r of rows) …`",
+    );
+  }
+
+  const syncMethod = object[Symbol.iterator];
+  if (syncMethod !== undefined && syncMethod !== null) {
+    if (syncMethod === arrayValues && Array.isArray(source) && arrayIteratorPrototype.next === arrayIteratorNext) {
+      return new ArrayIteration(source, sourceText);
+    }
+    const iter = openIterator(source, syncMethod, sourceText, "Symbol.iterator");
+    return new SyncIteration(iter, iter.next as () => unknown, sourceText);
+  }
+
+  throw notIterable(sourceText);
+}
+
+function openIterator(source: unknown, method: unknown, sourceText: string, key: string): AnyIterator {
+  if (typeof method !== "function") throw new TypeError(`${sourceText}[${key}] is not a function`);
+  const iter: unknown = method.call(source);
+  if (!isObject(iter)) throw new TypeError(`${sourceText}[${key}]() returned a non-object`);
+  if (typeof (iter as AnyIterator).next !== "function") {
+    throw new TypeError(`${sourceText}[${key}]() returned an iterator without a next() method`);
+  }
+  return iter as AnyIterator;
+}
+
+/** Waits for `x` if it is a waitable (suspending only if it is pending); else returns it. */
+function* waitIfNeeded(x: unknown): Generator<unknown, unknown, unknown> {
+  if (x instanceof Future) return yield* x;
+  if (isCoroutine(x)) return yield* x;
+  if (isThenable(x)) return yield* fromThenable(x);
+  return x;
+}
+
+function isObject(x: unknown): x is object {
+  return x !== null && (typeof x === "object" || typeof x === "function");
+}
+
+function notIterable(sourceText: string): TypeError {
+  return new TypeError(`${sourceText} is not yielding-iterable`);
+}
+
+function notAnObject(sourceText: string, result: unknown): TypeError {
+  return new TypeError(`${sourceText}: the iterator's next() result ${String(result)} is not an object`);
+}

@@ -1,0 +1,364 @@
+/**
+ * `Task`: a Future that drives a coroutine, and the functions that make and schedule tasks
+ * (`run`, `spawn`, `currentTask`, `checkpoint`).
+ */
+
+import { CancelledError } from "./errors.js";
+import {
+  FULFILLED,
+  Future,
+  PENDING,
+  REJECTED,
+  describe,
+  fromThenable,
+  isCoroutine,
+  isThenable,
+  type Waiter,
+} from "./future.js";
+import { callOnHostTurn, callSoon, reportUnhandled } from "./loop.js";
+
+/**
+ * A coroutine: a generator object made by a generator function. It waits with `yield*` on
+ * a Future, Task, coroutine or `wait(x)`, and gives other tasks a turn with a bare `yield`.
+ * Its return value is the task's result.
+ */
+export type Coroutine<T = unknown> = Generator<unknown, T, unknown>;
+
+/** The tasks a `run()` tracks: its main task and every task spawned under it. */
+type Scope = Set<Task<unknown>>;
+
+const NEXT = 0;
+const THROW = 1;
+
+let current: Task<unknown> | undefined;
+
+/**
+ * A Future that drives a coroutine to its end; the task's result is the coroutine's return
+ * value (or its error). Make one with `spawn(coro)`: its first step runs on a later turn.
+ *
+ * The coroutine runs until it waits for something not yet settled, then the task parks
+ * until that settles. It may yield a Future or Task (wait for it), a thenable (wait for
+ * it), or nothing (a bare `yield`: go to the back of the ready queue). Anything else throws a
+ * `TypeError` into the coroutine at that point.
+ *
+ * `cancel()` throws a `CancelledError` into the coroutine where it is suspended, so its
+ * `finally` blocks run; a task cancelled before its first step runs none of its code.
+ *
+ * ```js
+ * const t = spawn(fetchAll(urls));
+ * const pages = yield* t;       // or: await t
+ * ```
+ */
+export class Task<T = unknown> extends Future<T> implements Waiter {
+  /**
+   * The `CancelledError` most recently thrown into this task's coroutine, if any. Code in
+   * the task compares a caught error with it to tell "this task was cancelled here" from
+   * "something I waited for failed with some CancelledError".
+   */
+  deliveredCancellation: CancelledError | undefined = undefined;
+  /** @internal */
+  _coro: Coroutine<T>;
+  /** @internal */
+  _scope: Scope | null;
+  /** @internal The future the coroutine is parked on. */
+  _waitingOn: Future<unknown> | null = null;
+  /** @internal A cancellation requested but not yet thrown into the coroutine. */
+  _cancelPending: CancelledError | null = null;
+  /** @internal */
+  _started = false;
+
+  /**
+   * Makes a task for `coro` and schedules its first step. Prefer `spawn(coro)`. The task
+   * belongs to the current task's `run()`, which cancels it if it is still pending when the
+   * main task ends.
+   */
+  constructor(coro: Coroutine<T>) {
+    super();
+    if (!isCoroutine(coro) || coro instanceof Future) {
+      throw new TypeError(
+        `${describe(coro)} is not a coroutine: pass a generator object, e.g. spawn(main()) rather than spawn(main)`,
+      );
+    }
+    this._coro = coro;
+    this._scope = current === undefined ? null : current._scope;
+    this._scope?.add(this);
+    callSoon(resume, this);
+  }
+
+  /** Tasks settle when their coroutine ends: this throws a `TypeError`. */
+  override setResult(_value: T): never {
+    throw new TypeError("A task's result is set by its coroutine, not by setResult()");
+  }
+
+  /** Tasks settle when their coroutine ends: this throws a `TypeError`. */
+  override setError(_error: unknown): never {
+    throw new TypeError("A task's error is set by its coroutine, not by setError()");
+  }
+
+  /**
+   * Requests cancellation; returns whether a new request was made (`false` when the task
+   * has settled or a request is already on its way).
+   *
+   * - Not started yet: the coroutine is closed without running any of its code and the task
+   *   settles with a `CancelledError`.
+   * - Waiting for a child Task: the child is cancelled too, and this task gets its
+   *   `CancelledError` once the child has finished, so the child cleans up first.
+   * - Waiting for anything else: it stops waiting and gets its `CancelledError` on the next turn.
+   * - Running (it cancelled itself): delivered at its next suspension point.
+   *
+   * A cancellation is thrown once; cleanup code may then wait normally. If the coroutine
+   * catches it and returns, the task settles with that value.
+   */
+  override cancel(reason?: unknown): boolean {
+    if (this._state !== PENDING) return false;
+    if (!this._started) {
+      this._started = true;
+      const coro = this._coro;
+      let outcome: unknown = new CancelledError(reason);
+      try {
+        // On a generator that has not started, return() runs none of its code.
+        if (typeof coro.return === "function") coro.return(undefined as T);
+      } catch (error) {
+        outcome = error;
+      }
+      this._finish(REJECTED, outcome);
+      return true;
+    }
+    if (this._cancelPending !== null) return false;
+    this._cancelPending = new CancelledError(reason);
+    const waitingOn = this._waitingOn;
+    if (waitingOn !== null && waitingOn._state === PENDING) {
+      if (waitingOn instanceof Task) {
+        waitingOn.cancel(reason);
+      } else {
+        waitingOn._removeWaiter(this);
+        this._waitingOn = null;
+        waitingOn._abandon();
+        callSoon(resume, this);
+      }
+    }
+    return true;
+  }
+
+  /** @internal The future this task waits for has settled. */
+  _wake(): void {
+    const future = this._waitingOn!;
+    this._waitingOn = null;
+    if (future instanceof Task && this._cancelPending !== null) reportOverriddenChildError(future);
+    if (future._state === FULFILLED) this._step(NEXT, future._value);
+    else this._step(THROW, future._value);
+  }
+
+  /**
+   * @internal Runs the coroutine, without recursion, until it waits for something pending,
+   * checkpoints or ends.
+   */
+  _step(mode: typeof NEXT | typeof THROW, input: unknown): void {
+    if (this._state !== PENDING) return;
+    this._started = true;
+    const coro = this._coro;
+    const previous = current;
+    current = this;
+    try {
+      for (;;) {
+        const cancellation = this._cancelPending;
+        if (cancellation !== null) {
+          this._cancelPending = null;
+          this.deliveredCancellation = cancellation;
+          mode = THROW;
+          input = cancellation;
+        }
+        let step: IteratorResult<unknown, T>;
+        try {
+          step = mode === NEXT ? coro.next(input) : coro.throw(input);
+        } catch (error) {
+          this._finish(REJECTED, error);
+          return;
+        }
+        if (step.done) {
+          this._finish(FULFILLED, step.value);
+          return;
+        }
+        const yielded = step.value;
+        let future: Future<unknown>;
+        if (yielded instanceof Future) {
+          future = yielded;
+        } else if (yielded === undefined) {
+          if (this._cancelPending !== null) continue;
+          callSoon(resume, this);
+          return;
+        } else if (isThenable(yielded) && !isCoroutine(yielded)) {
+          future = fromThenable(yielded);
+        } else {
+          mode = THROW;
+          input = new TypeError(notWaitable(yielded));
+          continue;
+        }
+        if (future._state !== PENDING) {
+          future._observed = true;
+          mode = future._state === FULFILLED ? NEXT : THROW;
+          input = future._value;
+          continue;
+        }
+        if (future === this) {
+          mode = THROW;
+          input = new TypeError("A task cannot wait for itself");
+          continue;
+        }
+        if (this._cancelPending !== null && !(future instanceof Task)) {
+          future._abandon();
+          continue;
+        }
+        this._waitingOn = future;
+        future._addWaiter(this);
+        if (this._cancelPending !== null) future.cancel(this._cancelPending.reason);
+        return;
+      }
+    } finally {
+      current = previous;
+    }
+  }
+
+  /** @internal */
+  _finish(state: typeof FULFILLED | typeof REJECTED, value: unknown): void {
+    if (state === FULFILLED && this._cancelPending !== null) {
+      // Cancelled while running and ended without suspending again: cancelled, as in asyncio.
+      state = REJECTED;
+      value = this._cancelPending;
+    }
+    this._cancelPending = null;
+    this._scope?.delete(this);
+    this._settle(state, value);
+    if (state === REJECTED && !this._observed && !(value instanceof CancelledError)) watchUnhandled(this);
+  }
+}
+
+function resume(task: Task<unknown>): void {
+  task._step(NEXT, undefined);
+}
+
+let unobserved: Task<unknown>[] = [];
+
+/**
+ * A task failed and nobody has asked for its outcome yet. Give them until a later host turn
+ * (after pending microtasks, so `await spawn(…)` counts), then report it: like Node's
+ * unhandled rejections, an error nobody waits for is never silently lost.
+ */
+function watchUnhandled(task: Task<unknown>): void {
+  if (unobserved.length === 0) callOnHostTurn(reportUnobserved);
+  unobserved.push(task);
+}
+
+function reportUnobserved(): void {
+  const failed = unobserved;
+  unobserved = [];
+  for (const task of failed) {
+    if (task._observed) continue;
+    task._observed = true;
+    reportUnhandled(task._value, "Unhandled error in a task whose result nobody retrieved:");
+  }
+}
+
+/** A child failed while its parent was being cancelled: the parent gets its own
+ * CancelledError, so the child's error is reported rather than lost. */
+function reportOverriddenChildError(child: Task<unknown>): void {
+  if (child._state === REJECTED && !(child._value instanceof CancelledError)) {
+    reportUnhandled(child._value, "Error in a child task while its parent was being cancelled:");
+  }
+}
+
+function notWaitable(value: unknown): string {
+  if (isCoroutine(value)) {
+    return "A coroutine yielded a coroutine (generator object) to its task: use yield* to run it";
+  }
+  return (
+    `A coroutine yielded ${describe(value)} to its task, which is not waitable: ` +
+    "yield a Future, Task or Promise, use yield* for a coroutine, or a bare yield to give other tasks a turn"
+  );
+}
+
+/**
+ * The task running right now, or `undefined` outside any task.
+ *
+ * ```js
+ * function* worker() { const me = currentTask(); … }
+ * ```
+ */
+export function currentTask(): Task<unknown> | undefined {
+  return current;
+}
+
+/**
+ * Starts `coro` as a new task; its first step runs on a later turn (asyncio's
+ * `create_task`). The task belongs to the current task's `run()`: if still pending when
+ * that run's main task ends, it is cancelled and its cleanup awaited.
+ *
+ * ```js
+ * const t = spawn(download(url));
+ * …
+ * const body = yield* t;
+ * ```
+ */
+export function spawn<T>(coro: Coroutine<T>): Task<T> {
+  return new Task(coro);
+}
+
+/**
+ * Gives other tasks a turn: `yield* checkpoint()` sends the task to the back of the ready
+ * queue, exactly as a bare `yield` does, and is where a pending cancellation is delivered.
+ *
+ * ```js
+ * for (const row of rows) { process(row); yield* checkpoint(); }
+ * ```
+ */
+export function* checkpoint(): Generator<undefined, void, unknown> {
+  yield;
+}
+
+/**
+ * Runs `coro` as the main task and returns a Promise of its outcome: the usual entry point.
+ * When the main task ends, every task spawned under it (directly or transitively) that is
+ * still pending is cancelled, and the Promise settles only after their cleanup has finished,
+ * as `asyncio.run` does. Errors from that cleanup are reported, not lost.
+ *
+ * ```js
+ * function* main() { yield* sleep(10); return "done"; }
+ * run(main()).then(console.log);   // "done"
+ * ```
+ */
+export function run<T>(coro: Coroutine<T>): Promise<T> {
+  const scope: Scope = new Set();
+  const saved = current;
+  current = undefined;
+  let main: Task<T>;
+  try {
+    main = new Task(coro);
+  } finally {
+    current = saved;
+  }
+  main._scope = scope;
+  scope.add(main);
+  return new Promise<T>((resolve, reject) => {
+    main.addDoneCallback(() =>
+      shutdown(scope, () => (main._state === FULFILLED ? resolve(main._value as T) : reject(main._value))),
+    );
+  });
+}
+
+/** Cancels what is left in `scope`, waits for it, repeats until empty, then calls `done`. */
+function shutdown(scope: Scope, done: () => void): void {
+  if (scope.size === 0) return done();
+  const left = [...scope];
+  let pending = left.length;
+  for (const task of left) {
+    const watched = task._observed;
+    // Tasks already on their way out (cancelled, cleaning up) are left to finish.
+    if (task._cancelPending === null && task.deliveredCancellation === undefined) task.cancel("run() ended");
+    task.addDoneCallback(() => {
+      if (!watched && task._state === REJECTED && !(task._value instanceof CancelledError)) {
+        reportUnhandled(task._value, "Error in a task cancelled when run() ended:");
+      }
+      if (--pending === 0) shutdown(scope, done);
+    });
+  }
+}
