@@ -24,8 +24,9 @@ export function print(ast: t.File, original: string, options: PrintOptions): { c
     original,
   );
   const map = wantMap && output.map ? (output.map as SourceMap) : null;
-  let code = output.code;
-  if (map && options.sourceMaps === "inline") code += `\n${inlineSourceMapComment(map)}`;
+  // Babel's generator drops the final line break; keep the file's own.
+  let code = /[\r\n]$/.test(original) && !output.code.endsWith("\n") ? `${output.code}\n` : output.code;
+  if (map && options.sourceMaps === "inline") code += `${code.endsWith("\n") ? "" : "\n"}${inlineSourceMapComment(map)}\n`;
   return { code, map };
 }
 

@@ -47,6 +47,11 @@ describe("compile: output", () => {
     expect(compile(loop, { runtime: "/abs/runtime.js" }).code).toContain('from "/abs/runtime.js"');
   });
 
+  it("keeps the final line break when the source has one", () => {
+    expect(compile(loop).code.endsWith("}\n")).toBe(true);
+    expect(compile(loop.trimEnd()).code.endsWith("}")).toBe(true);
+  });
+
   it("is deterministic", () => {
     expect(compile(loop, { sourceMaps: true })).toEqual(compile(loop, { sourceMaps: true }));
   });
@@ -107,7 +112,7 @@ describe("compile: source maps", () => {
 
   it("appends an inline map as a base64 data URL", () => {
     const { code, map } = compile(loop, { filename: "a.js", sourceMaps: "inline" });
-    const match = /\n\/\/# sourceMappingURL=data:application\/json;charset=utf-8;base64,(.+)$/.exec(code);
+    const match = /\n\/\/# sourceMappingURL=data:application\/json;charset=utf-8;base64,(.+)\n$/.exec(code);
     expect(match).not.toBeNull();
     expect(JSON.parse(Buffer.from(match![1]!, "base64").toString("utf8"))).toEqual(map);
   });
