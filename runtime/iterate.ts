@@ -76,8 +76,16 @@ export abstract class Iteration<T> {
    */
   abstract next(): boolean | undefined;
 
-  /** Waits for the pending step; returns `true` when `value` is ready, `false` when done. */
-  abstract wait(): Generator<unknown, boolean, unknown>;
+  /**
+   * Waits for the pending step; returns `true` when `value` is ready, `false` when done.
+   * Here: the pending thing is a value of a sync iterable (cases c and arrays).
+   */
+  *wait(): Generator<unknown, boolean, unknown> {
+    const pending = this._pending as Future<T>;
+    this._pending = null;
+    this.value = yield* pending;
+    return true;
+  }
 
   /**
    * The body (or a step) threw `error`: close the iterator if the loop holds one, dropping
@@ -173,12 +181,6 @@ class ArrayIteration<T> extends Iteration<T> {
     return this._takeValue(array[i]);
   }
 
-  *wait(): Generator<unknown, boolean, unknown> {
-    const pending = this._pending as Future<T>;
-    this._pending = null;
-    this.value = yield* pending;
-    return true;
-  }
 }
 
 /**
@@ -205,12 +207,6 @@ class SyncIteration<T> extends Iteration<T> {
     return this._takeValue(value);
   }
 
-  *wait(): Generator<unknown, boolean, unknown> {
-    const pending = this._pending as Future<T>;
-    this._pending = null;
-    this.value = yield* pending;
-    return true;
-  }
 }
 
 /**
@@ -253,7 +249,7 @@ class StepIteration<T> extends Iteration<T> {
     return this._takeResult(step);
   }
 
-  *wait(): Generator<unknown, boolean, unknown> {
+  override *wait(): Generator<unknown, boolean, unknown> {
     const pending = this._pending!;
     this._pending = null;
     let result: unknown;
