@@ -1,5 +1,4 @@
 import generatorModule from "@babel/generator";
-import templateModule from "@babel/template";
 
 /**
  * Babel 7 ships CommonJS with the API on `default`; Node's ESM loader hands over the
@@ -11,4 +10,3 @@ function interop<T extends { default: unknown }>(module: T): T["default"] {
 }
 
 export const generate = interop(generatorModule);
-export const template = interop(templateModule as typeof templateModule & { default: typeof templateModule });

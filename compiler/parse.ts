@@ -1,4 +1,5 @@
 import { parse as babelParse, type ParserPlugin } from "@babel/parser";
+import { VISITOR_KEYS } from "@babel/types";
 import type * as t from "@babel/types";
 import { compileErrorAt } from "./errors.js";
 import type { MarkedSource } from "./reader.js";
@@ -49,36 +50,45 @@ function syntaxError(error: unknown, offsets: OffsetMap, filename: string): unkn
   return compileErrorAt("E_SYNTAX", message, offsets.original, offsets.toOriginal(pos), filename);
 }
 
-type Located = {
-  type?: unknown;
-  start?: number | null;
-  end?: number | null;
-  loc?: { start: Position; end: Position } | null;
-  extra?: { parenStart?: number } | null;
-};
 type Position = { line: number; column: number; index: number };
 
-/** Rewrites `start`, `end` and `loc` of every node and comment in place, each exactly once. */
+/**
+ * Rewrites `start`, `end` and `loc` of every node and comment in place. Babel shares one
+ * position object between nodes that start at the same token, so each position object is
+ * moved exactly once. Walks the visitor keys only: this runs on every node of every file
+ * that uses the syntax, and a walk over all properties costs several times more.
+ */
 function moveToOriginal(ast: t.File, offsets: OffsetMap): void {
-  const seen = new WeakSet<object>();
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item);
-      return;
-    }
-    if (typeof value !== "object" || value === null || seen.has(value)) return;
-    const node = value as Located & Record<string, unknown>;
-    if (typeof node.type !== "string") return;
-    seen.add(node);
+  const moved = new WeakSet<Position>();
+  const movePosition = (position: Position): void => {
+    if (moved.has(position)) return;
+    moved.add(position);
+    const original = offsets.position(offsets.toOriginal(position.index));
+    position.line = original.line;
+    position.column = original.column;
+    position.index = original.index;
+  };
+  const moveNode = (node: t.Node | t.Comment): void => {
     if (typeof node.start === "number") node.start = offsets.toOriginal(node.start);
     if (typeof node.end === "number") node.end = offsets.toOriginal(node.end);
     if (node.loc) {
-      node.loc = { ...node.loc, start: offsets.position(node.start ?? 0), end: offsets.position(node.end ?? 0) };
+      movePosition(node.loc.start as Position);
+      movePosition(node.loc.end as Position);
     }
-    if (typeof node.extra?.parenStart === "number") node.extra.parenStart = offsets.toOriginal(node.extra.parenStart);
-    for (const key in node) {
-      if (key !== "loc" && key !== "extra") visit(node[key]);
+  };
+  const visit = (node: t.Node): void => {
+    moveNode(node);
+    const extra = node.extra as { parenStart?: number } | undefined;
+    if (typeof extra?.parenStart === "number") extra.parenStart = offsets.toOriginal(extra.parenStart);
+    const keys = VISITOR_KEYS[node.type];
+    if (!keys) return;
+    for (const key of keys) {
+      const child = (node as unknown as Record<string, unknown>)[key];
+      if (Array.isArray(child)) {
+        for (const item of child) if (item) visit(item as t.Node);
+      } else if (child) visit(child as t.Node);
     }
   };
   visit(ast);
+  for (const comment of ast.comments ?? []) moveNode(comment);
 }

@@ -1,5 +1,4 @@
 import * as t from "@babel/types";
-import { template } from "../babel.js";
 import { compileErrorAt } from "../errors.js";
 import type { DesugarContext } from "./types.js";
 import { findSites, replaceAt, type Site } from "./walk.js";
@@ -23,22 +22,10 @@ import { findSites, replaceAt, type Site } from "./walk.js";
  *     if (_it.open) yield* _it.close();   // break, return, continue to an outer label
  *   }
  *
- * The templates are wrapped in `function*` so that `yield*` parses as delegation.
+ * The statements are built with `@babel/types` rather than `@babel/template`: a template
+ * deep-clones every node it is given, and here that would be the whole loop body, once per
+ * enclosing loop.
  */
-const buildLoop = template.statement(`
-  function* wrapper() {
-    const %%it%% = %%iterate%%(%%source%%, %%sourceText%%);
-    try {
-      %%loop%%
-    } catch (%%err%%) {
-      yield* %%it%%.abort(%%err%%);
-      throw %%err%%;
-    } finally {
-      if (%%it%%.open) yield* %%it%%.close();
-    }
-  }
-`);
-
 /**
  * Plans the lowering of the loop at the end of `site` (whose iterable is the marker call
  * `marker`): names are chosen now, in source order, so outer loops get the plain names;
@@ -61,7 +48,7 @@ function lowerForOf(site: Site, marker: t.CallExpression, it: t.Identifier, err:
   const sourceExpression = marker.arguments[0] as t.Expression;
 
   const step = stepStatement(it);
-  const binding = bindValue(loop.left, t.memberExpression(t.cloneNode(it), t.identifier("value")));
+  const binding = bindValue(loop.left, member(it, "value"));
   const innerLoop = t.forStatement(null, null, null, t.blockStatement([step, binding, ...bodyStatements(loop)]));
   step.loc = binding.loc = loop.left.loc;
 
@@ -76,30 +63,41 @@ function lowerForOf(site: Site, marker: t.CallExpression, it: t.Identifier, err:
   for (let i = labels.length - 1; i >= 0; i--) labelled = t.labeledStatement(labels[i]!, labelled);
 
   const prelude = headScopePrelude(loop.left, sourceExpression, context);
-  const statements = bodyOf(
-    buildLoop({
-      it,
-      err,
-      iterate: context.runtimeHelper("iterate"),
-      source: prelude ? t.cloneNode(prelude.value) : sourceExpression,
-      sourceText: t.stringLiteral(context.source.slice(sourceExpression.start ?? 0, sourceExpression.end ?? 0)),
-      loop: labelled,
-    }),
-  );
-  if (prelude) statements.unshift(...prelude.statements);
+  const sourceText = t.stringLiteral(context.source.slice(sourceExpression.start ?? 0, sourceExpression.end ?? 0));
+  const iterable = prelude ? t.cloneNode(prelude.value) : sourceExpression;
+  const statements: t.Statement[] = [
+    ...(prelude ? prelude.statements : []),
+    // const _it = _iterate(E, "E");
+    t.variableDeclaration("const", [t.variableDeclarator(it, t.callExpression(context.runtimeHelper("iterate"), [iterable, sourceText]))]),
+    t.tryStatement(
+      t.blockStatement([labelled]),
+      // catch (_err) { yield* _it.abort(_err); throw _err; }
+      t.catchClause(
+        err,
+        t.blockStatement([t.expressionStatement(delegate(it, "abort", [t.cloneNode(err)])), t.throwStatement(t.cloneNode(err))]),
+      ),
+      // finally { if (_it.open) yield* _it.close(); }
+      t.blockStatement([t.ifStatement(member(it, "open"), t.expressionStatement(delegate(it, "close", [])))]),
+    ),
+  ];
   for (const statement of statements) statement.loc ??= loop.loc;
   replaceAt(site.slice(0, depth + 1), t.blockStatement(statements));
 }
 
 /** `if (!(_it.next() ?? (yield* _it.wait()))) break;` — the fast path needs no `yield*` at all. */
 function stepStatement(it: t.Identifier): t.Statement {
-  const call = (method: string) => t.callExpression(t.memberExpression(t.cloneNode(it), t.identifier(method)), []);
-  const ready = t.logicalExpression("??", call("next"), t.yieldExpression(call("wait"), true));
+  const ready = t.logicalExpression("??", t.callExpression(member(it, "next"), []), delegate(it, "wait", []));
   return t.ifStatement(t.unaryExpression("!", ready), t.breakStatement());
 }
 
-function bodyOf(wrapper: t.Statement): t.Statement[] {
-  return (wrapper as t.FunctionDeclaration).body.body;
+/** `_it.name` */
+function member(it: t.Identifier, name: string): t.MemberExpression {
+  return t.memberExpression(t.cloneNode(it), t.identifier(name));
+}
+
+/** `yield* _it.method(...args)` */
+function delegate(it: t.Identifier, method: string, args: t.Expression[]): t.YieldExpression {
+  return t.yieldExpression(t.callExpression(member(it, method), args), true);
 }
 
 /**
