@@ -1,0 +1,69 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import ts from "typescript";
+import { afterAll, describe, expect, it } from "vitest";
+import { compile } from "../compiler/index.js";
+import { ROOT } from "./helpers/fixtures.js";
+
+/**
+ * TypeScript in, TypeScript out: the compiled code must type-check against the runtime's
+ * types, with the loop variable typed from the source. Each `@ts-expect-error` line below
+ * would be an unused directive (an error) if the variable were `any`.
+ */
+const program = `import { Future, run, sleep, wait } from "yielding/runtime";
+
+async function* names(): AsyncGenerator<string> {
+  yield "ada";
+}
+
+function* main(): Generator<unknown, number, unknown> {
+  let total = 0;
+  for (const n of yielding [1, 2, 3]) {
+    total += n;
+    // @ts-expect-error a number is not a string
+    const s: string = n;
+  }
+  for (const name of yielding names()) {
+    const upper: string = name.toUpperCase();
+    // @ts-expect-error a string is not a number
+    const k: number = name;
+  }
+  for (const flag of yielding [sleep(1, true), new Future<boolean>()]) {
+    const b: boolean = flag;
+    // @ts-expect-error waited values are unwrapped: a boolean, not a Future
+    const f: Future<boolean> = flag;
+  }
+  const fromPromise: string = yield* wait(Promise.resolve("x"));
+  const slept: number = yield* sleep(1, 5);
+  return total + fromPromise.length + slept;
+}
+
+run(main()).then((n: number) => n);
+`;
+
+mkdirSync(join(ROOT, "tmp"), { recursive: true });
+const tmp = mkdtempSync(join(ROOT, "tmp", "types-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe("compiled TypeScript", () => {
+  it("type-checks, with loop variables typed from their source", () => {
+    const file = join(tmp, "main.ts");
+    writeFileSync(file, compile(program, { filename: "main.ts" }).code);
+    const host = ts.createProgram([file], {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+      types: [],
+      skipLibCheck: true,
+      paths: { "yielding/runtime": [join(ROOT, "runtime/index.ts")] },
+      allowImportingTsExtensions: true,
+    });
+    const diagnostics = ts
+      .getPreEmitDiagnostics(host)
+      .map((d) => `${d.file ? `${d.file.fileName}:` : ""}${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+    expect(diagnostics).toEqual([]);
+  });
+});
