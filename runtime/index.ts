@@ -15,3 +15,9 @@ export {
 } from "./errors.js";
 export { yieldingEnter, yieldingExit, yieldingIterator } from "./symbols.js";
 export { Iteration, iterate, type YieldingIterable, type YieldingIterator } from "./iterate.js";
+export { runSync } from "./run-sync.js";
+export { asCompleted, gather, race, waitFor, type Waitable, type WaitResult } from "./combinators.js";
+export { Event, Lock, Semaphore } from "./sync.js";
+export { Queue, type TryGetResult } from "./queue.js";
+export { Stream, stream, toAsyncIterable, type Emit } from "./stream.js";
+export { contextManager, type ContextManager, type Provide } from "./context.js";

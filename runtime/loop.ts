@@ -93,17 +93,7 @@ function drain(): void {
   const start = now();
   let n = 0;
   while (used > 0) {
-    const fn = slots[head] as LoopCallback<unknown>;
-    const arg = slots[head + 1];
-    slots[head] = undefined;
-    slots[head + 1] = undefined;
-    head = (head + 2) & mask;
-    used -= 2;
-    try {
-      fn(arg);
-    } catch (error) {
-      reportUnhandled(error, "Error in a callback run by the yielding loop:");
-    }
+    runNext();
     if (++n >= BATCH || ((n & 15) === 0 && now() - start >= SLICE_MS)) break;
   }
   if (used > 0) {
@@ -115,6 +105,21 @@ function drain(): void {
       mask = MIN_SLOTS - 1;
       head = 0;
     }
+  }
+}
+
+/** Runs the first ready callback; the caller checks that there is one. */
+function runNext(): void {
+  const fn = slots[head] as LoopCallback<unknown>;
+  const arg = slots[head + 1];
+  slots[head] = undefined;
+  slots[head + 1] = undefined;
+  head = (head + 2) & mask;
+  used -= 2;
+  try {
+    fn(arg);
+  } catch (error) {
+    reportUnhandled(error, "Error in a callback run by the yielding loop:");
   }
 }
 
@@ -307,4 +312,69 @@ function fire(): void {
     callSoon(fn, arg);
   }
   arm();
+}
+
+// ---------------------------------------------------------------------------------------
+// Driving the loop synchronously (for runSync).
+
+/**
+ * Drives the loop on the calling thread until `done()` returns `true`: runs ready
+ * callbacks in FIFO order, fires due timers, and while the next timer is not yet due blocks
+ * the thread until it is (`Atomics.wait` where the host allows it, else a busy-wait). The
+ * host's own event loop does not run meanwhile, so Promises do not settle.
+ *
+ * Returns `true` once `done()` is true, or `false` as soon as the loop has nothing left to
+ * do — no ready callback and no timer — while `done()` is still false: only the host could
+ * make progress then. `done()` is checked before every callback.
+ *
+ * ```js
+ * const f = sleep(20, "late");
+ * runUntil(() => f.done());   // blocks about 20 ms
+ * f.result();                 // "late"
+ * ```
+ */
+export function runUntil(done: () => boolean): boolean {
+  for (;;) {
+    if (done()) return true;
+    if (used > 0) {
+      runNext();
+      continue;
+    }
+    if (heap.length === 0) return false;
+    const delay = heap[0]!.deadline - now();
+    if (delay > 0) {
+      blockFor(delay);
+      continue;
+    }
+    disarm();
+    fire();
+  }
+}
+
+/** An `Int32Array` on shared memory to `Atomics.wait` on, or `null` where the host forbids it. */
+let sleeper: Int32Array | null | undefined;
+
+/** Blocks the thread for `ms` milliseconds. */
+function blockFor(ms: number): void {
+  if (sleeper === undefined) sleeper = makeSleeper();
+  if (sleeper !== null) {
+    Atomics.wait(sleeper, 0, 0, ms);
+    return;
+  }
+  const until = now() + ms;
+  while (now() < until);
+}
+
+function makeSleeper(): Int32Array | null {
+  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object" || typeof Atomics.wait !== "function") {
+    return null;
+  }
+  try {
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    // A browser's main thread throws here; workers and Node allow it.
+    Atomics.wait(cell, 0, 0, 0);
+    return cell;
+  } catch {
+    return null;
+  }
 }
