@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, expectTypeOf, test, vi, type MockInstance } from "vitest";
+import { afterAll, describe, expect, expectTypeOf, test, vi } from "vitest";
 import {
   CancelledError,
   Future,
@@ -9,7 +9,6 @@ import {
   asCompleted,
   currentTask,
   gather,
-  iterate,
   race,
   run,
   sleep,
@@ -19,46 +18,9 @@ import {
 } from "../runtime/index.js";
 import { RUNTIME_URL, assertRuntimeBuilt, describeRun, runNode } from "./helpers/exec.js";
 import { ROOT } from "./helpers/fixtures.js";
-
-/** Silences console.error and fails the test if the runtime reported an error it did not expect. */
-function guardReports() {
-  const state = { spy: undefined as unknown as MockInstance<typeof console.error>, exitCode: process.exitCode };
-  beforeEach(() => {
-    state.exitCode = process.exitCode;
-    state.spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  });
-  afterEach(() => {
-    const calls = state.spy.mock.calls;
-    state.spy.mockRestore();
-    const code = process.exitCode;
-    process.exitCode = state.exitCode;
-    expect(calls, "unexpected error reports").toEqual([]);
-    expect(code).toBe(state.exitCode);
-  });
-  return state;
-}
+import { delay, forYielding, guardReports, rejection, takeReports } from "./helpers/runtime.js";
 
 const reports = guardReports();
-
-/** Takes the reports made so far and restores exitCode; returns [exitCode, errors reported]. */
-function takeReports(): [unknown, unknown[]] {
-  const errors = reports.spy.mock.calls.map((args) => args[args.length - 1]);
-  const code = process.exitCode;
-  reports.spy.mockClear();
-  process.exitCode = reports.exitCode;
-  return [code, errors];
-}
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
 
 function settled<T>(value: T): Future<T> {
   const f = new Future<T>();
@@ -83,22 +45,6 @@ function* job<T>(log: string[], name: string, ms: number, value: T): Generator<u
 function* fails(ms: number, error: unknown): Generator<unknown, never, unknown> {
   yield* sleep(ms);
   throw error;
-}
-
-/** `for (const x of yielding source) body`, as the compiler emits it. */
-function* forYielding(source: unknown, body: (x: unknown) => void): Generator<unknown, void, unknown> {
-  const _it = iterate(source as never, "source");
-  try {
-    for (;;) {
-      if (!(_it.next() ?? (yield* _it.wait()))) break;
-      body(_it.value);
-    }
-  } catch (_err) {
-    yield* _it.abort(_err);
-    throw _err;
-  } finally {
-    if (_it.open) yield* _it.close();
-  }
 }
 
 describe("gather", () => {
@@ -249,7 +195,7 @@ describe("gather", () => {
     await delay(5);
     g.cancel();
     expect(await rejection(g)).toBeInstanceOf(CancelledError);
-    const [code, errors] = takeReports();
+    const [code, errors] = takeReports(reports);
     expect(errors).toEqual([oops]);
     expect(code).toBe(1);
   });
@@ -397,7 +343,7 @@ describe("asCompleted", () => {
         yield* sleep(ms);
         return v;
       }
-      yield* forYielding(asCompleted([after(20, "slow"), after(1, "fast"), after(10, "middle")]), (x) => order.push(x));
+      yield* forYielding(asCompleted([after(20, "slow"), after(1, "fast"), after(10, "middle")]), (x) => void order.push(x));
       return order;
     }
     expect(await run(main())).toEqual(["fast", "middle", "slow"]);
@@ -606,7 +552,7 @@ describe("scheduler quality", () => {
     }
     gather(failsDeep(), sleep(2));
     await vi.waitFor(() => expect(reports.spy).toHaveBeenCalled());
-    const [code, errors] = takeReports();
+    const [code, errors] = takeReports(reports);
     expect(code).toBe(1);
     expect(errors).toHaveLength(1);
     expect((errors[0] as Error).stack).toMatch(/nobody listens[\s\S]*failsDeep/);

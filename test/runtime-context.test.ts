@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, expectTypeOf, test, vi, type MockInstance } from "vitest";
+import { describe, expect, expectTypeOf, test } from "vitest";
 import {
   CancelledError,
   Future,
@@ -14,37 +14,9 @@ import {
   yieldingExit,
   type ContextManager,
 } from "../runtime/index.js";
-
-/** Silences console.error and fails the test if the runtime reported an error it did not expect. */
-function guardReports() {
-  const state = { spy: undefined as unknown as MockInstance<typeof console.error>, exitCode: process.exitCode };
-  beforeEach(() => {
-    state.exitCode = process.exitCode;
-    state.spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  });
-  afterEach(() => {
-    const calls = state.spy.mock.calls;
-    state.spy.mockRestore();
-    const code = process.exitCode;
-    process.exitCode = state.exitCode;
-    expect(calls, "unexpected error reports").toEqual([]);
-    expect(code).toBe(state.exitCode);
-  });
-  return state;
-}
+import { delay, guardReports, rejection } from "./helpers/runtime.js";
 
 guardReports();
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** Waits for `x` if it is a waitable, with `yield*` (suspending only if it is pending). */
 function* settle(x: unknown): Generator<unknown, unknown, unknown> {

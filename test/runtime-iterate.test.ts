@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test, vi, type MockInstance } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import {
   CancelledError,
   Future,
@@ -13,73 +13,9 @@ import {
   type Task,
   type YieldingIterable,
 } from "../runtime/index.js";
-
-/** Silences console.error and fails the test if the runtime reported an error it did not expect. */
-function guardReports() {
-  const state = { spy: undefined as unknown as MockInstance<typeof console.error>, exitCode: process.exitCode };
-  beforeEach(() => {
-    state.exitCode = process.exitCode;
-    state.spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  });
-  afterEach(() => {
-    const calls = state.spy.mock.calls;
-    state.spy.mockRestore();
-    const code = process.exitCode;
-    process.exitCode = state.exitCode;
-    expect(calls, "unexpected error reports").toEqual([]);
-    expect(code).toBe(state.exitCode);
-  });
-  return state;
-}
+import { collect, delay, forYielding, guardReports, rejection } from "./helpers/runtime.js";
 
 guardReports();
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
-
-type Control = void | "break" | "continue" | { return: unknown };
-type Body = (x: unknown) => Generator<unknown, Control, unknown>;
-
-/**
- * `for (const x of yielding source) body`, exactly as the compiler emits it; the body says
- * how it completes. Returns "completed" when the loop ends normally or by break.
- */
-function* forYielding(source: unknown, text: string, body: Body): Generator<unknown, unknown, unknown> {
-  const _it = iterate(source as never, text);
-  try {
-    for (;;) {
-      if (!(_it.next() ?? (yield* _it.wait()))) break;
-      const x = _it.value;
-      const control = yield* body(x);
-      if (control === "break") break;
-      if (control === "continue") continue;
-      if (typeof control === "object") return control.return;
-    }
-  } catch (_err) {
-    yield* _it.abort(_err);
-    throw _err;
-  } finally {
-    if (_it.open) yield* _it.close();
-  }
-  return "completed";
-}
-
-/** Collects every value of a yielding loop over `source`. */
-function* collect(source: unknown, text = "source"): Generator<unknown, unknown[], unknown> {
-  const values: unknown[] = [];
-  yield* forYielding(source, text, function* (x) {
-    values.push(x);
-  });
-  return values;
-}
 
 interface LoggingOptions {
   returnResult?: unknown;

@@ -1,24 +1,7 @@
-import { afterEach, beforeEach, describe, expect, test, vi, type MockInstance } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { Future, checkpoint, run, sleep, spawn, type Task } from "../runtime/index.js";
 import { callAt, cancelTimer, now } from "../runtime/loop.js";
-
-/** Silences console.error and fails the test if the runtime reported an error it did not expect. */
-function guardReports() {
-  const state = { spy: undefined as unknown as MockInstance<typeof console.error>, exitCode: process.exitCode };
-  beforeEach(() => {
-    state.exitCode = process.exitCode;
-    state.spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  });
-  afterEach(() => {
-    const calls = state.spy.mock.calls;
-    state.spy.mockRestore();
-    const code = process.exitCode;
-    process.exitCode = state.exitCode;
-    expect(calls, "unexpected error reports").toEqual([]);
-    expect(code).toBe(state.exitCode);
-  });
-  return state;
-}
+import { guardReports } from "./helpers/runtime.js";
 
 guardReports();
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, expectTypeOf, test, vi, type MockInstance } from "vitest";
+import { describe, expect, expectTypeOf, test } from "vitest";
 import {
   CancelledError,
   Future,
@@ -6,7 +6,6 @@ import {
   QueueClosedError,
   TimeoutError,
   gather,
-  iterate,
   race,
   run,
   sleep,
@@ -14,54 +13,9 @@ import {
   waitFor,
   type TryGetResult,
 } from "../runtime/index.js";
-
-/** Silences console.error and fails the test if the runtime reported an error it did not expect. */
-function guardReports() {
-  const state = { spy: undefined as unknown as MockInstance<typeof console.error>, exitCode: process.exitCode };
-  beforeEach(() => {
-    state.exitCode = process.exitCode;
-    state.spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  });
-  afterEach(() => {
-    const calls = state.spy.mock.calls;
-    state.spy.mockRestore();
-    const code = process.exitCode;
-    process.exitCode = state.exitCode;
-    expect(calls, "unexpected error reports").toEqual([]);
-    expect(code).toBe(state.exitCode);
-  });
-  return state;
-}
+import { delay, forYielding, guardReports, rejection } from "./helpers/runtime.js";
 
 guardReports();
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
-
-/** `for (const x of yielding source) body`, as the compiler emits it. */
-function* forYielding(source: unknown, body: (x: unknown) => Generator<unknown, void, unknown> | void): Generator<unknown, void, unknown> {
-  const _it = iterate(source as never, "source");
-  try {
-    for (;;) {
-      if (!(_it.next() ?? (yield* _it.wait()))) break;
-      const step = body(_it.value);
-      if (step) yield* step;
-    }
-  } catch (_err) {
-    yield* _it.abort(_err);
-    throw _err;
-  } finally {
-    if (_it.open) yield* _it.close();
-  }
-}
 
 /** Everything left in the queue, taken without waiting. */
 function drain<T>(q: Queue<T>): T[] {

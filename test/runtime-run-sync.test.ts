@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test, vi, type MockInstance } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import {
   CancelledError,
   Future,
@@ -11,22 +11,7 @@ import {
   wait,
 } from "../runtime/index.js";
 import { callLater, now, runUntil } from "../runtime/loop.js";
-
-/** Silences console.error and fails the test if the runtime reported an error it did not expect. */
-function guardReports() {
-  const state = { spy: undefined as unknown as MockInstance<typeof console.error>, exitCode: process.exitCode };
-  beforeEach(() => {
-    state.exitCode = process.exitCode;
-    state.spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  });
-  afterEach(() => {
-    const calls = state.spy.mock.calls;
-    state.spy.mockRestore();
-    process.exitCode = state.exitCode;
-    expect(calls, "unexpected error reports").toEqual([]);
-  });
-  return state;
-}
+import { guardReports } from "./helpers/runtime.js";
 
 guardReports();
 

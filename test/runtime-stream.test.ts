@@ -1,10 +1,9 @@
-import { afterEach, beforeEach, describe, expect, expectTypeOf, test, vi, type MockInstance } from "vitest";
+import { describe, expect, expectTypeOf, test } from "vitest";
 import {
   CancelledError,
   Queue,
   Stream,
   currentTask,
-  iterate,
   run,
   sleep,
   spawn,
@@ -16,66 +15,9 @@ import {
   type Task,
   type YieldingIterable,
 } from "../runtime/index.js";
-
-/** Silences console.error and fails the test if the runtime reported an error it did not expect. */
-function guardReports() {
-  const state = { spy: undefined as unknown as MockInstance<typeof console.error>, exitCode: process.exitCode };
-  beforeEach(() => {
-    state.exitCode = process.exitCode;
-    state.spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  });
-  afterEach(() => {
-    const calls = state.spy.mock.calls;
-    state.spy.mockRestore();
-    const code = process.exitCode;
-    process.exitCode = state.exitCode;
-    expect(calls, "unexpected error reports").toEqual([]);
-    expect(code).toBe(state.exitCode);
-  });
-  return state;
-}
+import { collect, delay, forYielding, guardReports, rejection } from "./helpers/runtime.js";
 
 guardReports();
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
-
-type Control = void | "break";
-
-/** `for (const x of yielding source) body`, as the compiler emits it. */
-function* forYielding(
-  source: unknown,
-  body: (x: unknown) => Generator<unknown, Control, unknown> | Control,
-): Generator<unknown, void, unknown> {
-  const _it = iterate(source as never, "source");
-  try {
-    for (;;) {
-      if (!(_it.next() ?? (yield* _it.wait()))) break;
-      let control = body(_it.value);
-      if (typeof control === "object") control = yield* control;
-      if (control === "break") break;
-    }
-  } catch (_err) {
-    yield* _it.abort(_err);
-    throw _err;
-  } finally {
-    if (_it.open) yield* _it.close();
-  }
-}
-
-function* collect(source: unknown): Generator<unknown, unknown[], unknown> {
-  const values: unknown[] = [];
-  yield* forYielding(source, (x) => void values.push(x));
-  return values;
-}
 
 describe("stream()", () => {
   test("emits values to a yielding loop; the body may wait in between", async () => {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test, vi, type MockInstance } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import {
   CancelledError,
   Future,
@@ -17,46 +17,9 @@ import {
   yieldingExit,
   yieldingIterator,
 } from "../runtime/index.js";
-
-/** Silences console.error and fails the test if the runtime reported an error it did not expect. */
-function guardReports() {
-  const state = { spy: undefined as unknown as MockInstance<typeof console.error>, exitCode: process.exitCode };
-  beforeEach(() => {
-    state.exitCode = process.exitCode;
-    state.spy = vi.spyOn(console, "error").mockImplementation(() => {});
-  });
-  afterEach(() => {
-    const calls = state.spy.mock.calls;
-    state.spy.mockRestore();
-    const code = process.exitCode;
-    process.exitCode = state.exitCode;
-    expect(calls, "unexpected error reports").toEqual([]);
-    expect(code).toBe(state.exitCode);
-  });
-  return state;
-}
+import { delay, guardReports, rejection, takeReports } from "./helpers/runtime.js";
 
 const reports = guardReports();
-
-/** Takes the reports made so far and restores exitCode; returns [exitCode, errors reported]. */
-function takeReports(): [unknown, unknown[]] {
-  const errors = reports.spy.mock.calls.map((args) => args[args.length - 1]);
-  const code = process.exitCode;
-  reports.spy.mockClear();
-  process.exitCode = reports.exitCode;
-  return [code, errors];
-}
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("driving coroutines", () => {
   test("await task and yield* task give the coroutine's return value", async () => {
@@ -402,7 +365,7 @@ describe("cancellation", () => {
     await delay(2);
     parent.cancel();
     expect(await rejection(parent)).toBeInstanceOf(CancelledError);
-    const [code, errors] = takeReports();
+    const [code, errors] = takeReports(reports);
     expect(errors).toEqual([oops]);
     expect(code).toBe(1);
   });
@@ -482,7 +445,7 @@ describe("run()", () => {
       yield* sleep(1);
     }
     await run(main());
-    const [code, errors] = takeReports();
+    const [code, errors] = takeReports(reports);
     expect(errors).toEqual([oops]);
     expect(code).toBe(1);
   });
@@ -512,7 +475,7 @@ describe("unhandled errors", () => {
     }
     spawn(fails());
     await vi.waitFor(() => expect(reports.spy).toHaveBeenCalled());
-    const [code, errors] = takeReports();
+    const [code, errors] = takeReports(reports);
     expect(errors).toEqual([boom]);
     expect(code).toBe(1);
   });
@@ -529,7 +492,7 @@ describe("unhandled errors", () => {
     }
     expect(await run(main())).toBe("fine");
     await vi.waitFor(() => expect(reports.spy).toHaveBeenCalled());
-    const [code, errors] = takeReports();
+    const [code, errors] = takeReports(reports);
     expect(errors).toEqual([boom]);
     expect(code).toBe(1);
   });

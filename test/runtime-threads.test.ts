@@ -12,6 +12,7 @@ import { threadId } from "node:worker_threads";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type * as Runtime from "../runtime/index.js";
 import type * as Threads from "../runtime/threads.js";
+import { rejection } from "./helpers/runtime.js";
 import { startWatchdog, type Watchdog } from "./helpers/watchdog.js";
 
 const DIST = new URL("../dist/runtime/", import.meta.url);
@@ -26,16 +27,6 @@ const TOP_LEVEL_THROW = new URL("./fixtures-threads/top-level-throw.mjs", import
 /** Runs `fn` as a coroutine's body on the yielding loop: `inRun(function* () { … })`. */
 function inRun<T>(fn: () => Generator<unknown, T, unknown>): Promise<T> {
   return run(fn());
-}
-
-/** The error `promise` rejects with (fails the test if it fulfils). */
-async function rejection(promise: PromiseLike<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 /** The error `fn` throws (fails the test if it returns). */
@@ -87,13 +78,13 @@ describe("toThread: results and arguments", () => {
   });
 
   test("arguments that cannot be cloned reject with a TypeError saying so", async () => {
-    const error = await rejection(toThread(WORK, "echo", () => 1));
+    const error = await rejection<any>(toThread(WORK, "echo", () => 1));
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toMatch(/^toThread\(\): the arguments of echo\(\) from file:.*work\.mjs cannot be sent to a worker thread/);
   });
 
   test("a result that cannot be cloned rejects with a TypeError saying so", async () => {
-    const error = await rejection(toThread(WORK, "unclonable"));
+    const error = await rejection<any>(toThread(WORK, "unclonable"));
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toMatch(/the result of unclonable\(\) from .* cannot be sent back to the calling thread/);
   });
@@ -130,7 +121,7 @@ describe("toThread: results and arguments", () => {
 
 describe("toThread: errors", () => {
   test("an error thrown in the worker keeps its name, message, stack and own properties", async () => {
-    const error = await rejection(toThread(WORK, "fail", "bad input"));
+    const error = await rejection<any>(toThread(WORK, "fail", "bad input"));
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe("ParseError");
     expect(error.message).toBe("bad input");
@@ -141,7 +132,7 @@ describe("toThread: errors", () => {
   });
 
   test("built-in error classes come back as themselves, with their cause", async () => {
-    const error = await rejection(toThread(WORK, "failWithCause", "outer"));
+    const error = await rejection<any>(toThread(WORK, "failWithCause", "outer"));
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toBe("outer");
     expect(error.cause).toBeInstanceOf(RangeError);
@@ -149,7 +140,7 @@ describe("toThread: errors", () => {
   });
 
   test("the runtime's error classes come back as themselves", async () => {
-    const error = await rejection(toThread(WORK, "timesOut", 1));
+    const error = await rejection<any>(toThread(WORK, "timesOut", 1));
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error.message).toBe("gave up after 1 ms");
   });
@@ -159,13 +150,13 @@ describe("toThread: errors", () => {
   });
 
   test("a missing export is a TypeError listing what the module exports", async () => {
-    const error = await rejection(toThread(WORK, "nope"));
+    const error = await rejection<any>(toThread(WORK, "nope"));
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toMatch(/has no exported function named "nope" \(its exported functions: .*echo/);
   });
 
   test("a module whose top level throws rejects with that error", async () => {
-    const error = await rejection(toThread(TOP_LEVEL_THROW, "never"));
+    const error = await rejection<any>(toThread(TOP_LEVEL_THROW, "never"));
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toBe("module top level failed");
   });
@@ -173,14 +164,14 @@ describe("toThread: errors", () => {
 
 describe("toThread: crashes", () => {
   test("process.exit() in the worker rejects with WorkerCrashedError and its exit code", async () => {
-    const error = await rejection(toThread(WORK, "exit", 3));
+    const error = await rejection<any>(toThread(WORK, "exit", 3));
     expect(error).toBeInstanceOf(WorkerCrashedError);
     expect(error.exitCode).toBe(3);
     expect(error.message).toMatch(/^toThread\(\): the worker thread running exit\(\) from .* exited with code 3/);
   });
 
   test("an uncaught error in the worker rejects with WorkerCrashedError caused by it", async () => {
-    const error = await rejection(toThread(WORK, "crashLater", "boom"));
+    const error = await rejection<any>(toThread(WORK, "crashLater", "boom"));
     expect(error).toBeInstanceOf(WorkerCrashedError);
     expect(error.message).toMatch(/crashed: Error: boom$/);
     expect(error.cause.message).toBe("boom");

@@ -1,0 +1,123 @@
+/**
+ * Helpers shared by the runtime tests (test/runtime-*.test.ts): one copy of each, so a fix
+ * to how a test watches error reports or drives a yielding loop reaches every file at once.
+ */
+import { afterEach, beforeEach, expect, vi, type MockInstance } from "vitest";
+import { iterate } from "../../runtime/index.js";
+
+/**
+ * What guardReports() watches, for the running test: `spy` is the silenced console.error
+ * (its calls are the runtime's error reports) and `exitCode` is process.exitCode as it was
+ * before the test, which the guard puts back afterwards.
+ */
+export interface ReportGuard {
+  spy: MockInstance<typeof console.error>;
+  exitCode: typeof process.exitCode;
+}
+
+/**
+ * Silences console.error and fails the test if the runtime reported an error it did not
+ * expect (the runtime reports unobserved task errors there and sets process.exitCode).
+ * Call it once at the top level of a test file; it registers a beforeEach/afterEach pair.
+ * After each test process.exitCode is restored, and the test fails if anything was
+ * reported or if exitCode changed. Tests that expect a report take it with takeReports() first.
+ */
+export function guardReports(): ReportGuard {
+  const state: ReportGuard = { spy: undefined as unknown as MockInstance<typeof console.error>, exitCode: process.exitCode };
+  beforeEach(() => {
+    state.exitCode = process.exitCode;
+    state.spy = vi.spyOn(console, "error").mockImplementation(() => {});
+  });
+  afterEach(() => {
+    const calls = state.spy.mock.calls;
+    state.spy.mockRestore();
+    const code = process.exitCode;
+    process.exitCode = state.exitCode;
+    expect(calls, "unexpected error reports").toEqual([]);
+    expect(code).toBe(state.exitCode);
+  });
+  return state;
+}
+
+/**
+ * Takes the reports `reports` (from guardReports()) has seen so far in this test and
+ * restores exitCode, so a test can assert on a report it expects without the guard
+ * failing it; returns [exitCode, errors reported] (each report's last argument).
+ */
+export function takeReports(reports: ReportGuard): [unknown, unknown[]] {
+  const errors = reports.spy.mock.calls.map((args) => args[args.length - 1]);
+  const code = process.exitCode;
+  reports.spy.mockClear();
+  process.exitCode = reports.exitCode;
+  return [code, errors];
+}
+
+/** A promise that fulfils after `ms` ms of host time: lets the loop and its timers run. */
+export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The error `p` rejects with (fails the test if it fulfils), so a test can make several
+ * assertions on it. `E` is the type to give it: `unknown` unless the caller says otherwise.
+ */
+export async function rejection<E = unknown>(p: PromiseLike<unknown>): Promise<E> {
+  try {
+    await p;
+  } catch (e) {
+    return e as E;
+  }
+  throw new Error("expected a rejection");
+}
+
+/**
+ * How a forYielding() body completes: normally (nothing), `"break"`, `"continue"`, or
+ * `{ return: value }` for a `return value;` in the body.
+ */
+export type LoopControl = void | "break" | "continue" | { return: unknown };
+
+/**
+ * A forYielding() body: a plain function, or a generator function when the body itself
+ * waits (`yield*`); either gives the LoopControl.
+ */
+export type LoopBody = (x: unknown) => Generator<unknown, LoopControl, unknown> | LoopControl;
+
+/**
+ * `for (const x of yielding source) body`, with the loop the compiler emits around the body,
+ * so the runtime tests can drive iterate() the way compiled code does. `text` is the loop
+ * head's source text, which iterate() puts in its error messages ("source" when not given).
+ * Returns the body's `{ return: value }` value, or "completed" when the loop ends normally
+ * or by break.
+ */
+export function forYielding(source: unknown, body: LoopBody): Generator<unknown, unknown, unknown>;
+export function forYielding(source: unknown, text: string, body: LoopBody): Generator<unknown, unknown, unknown>;
+export function* forYielding(source: unknown, ...rest: [LoopBody] | [string, LoopBody]): Generator<unknown, unknown, unknown> {
+  const [text, body] = rest.length === 1 ? ["source", rest[0]] : rest;
+  const _it = iterate(source as never, text);
+  try {
+    for (;;) {
+      if (!(_it.next() ?? (yield* _it.wait()))) break;
+      const x = _it.value;
+      let control = body(x);
+      if (isGenerator(control)) control = yield* control;
+      if (control === "break") break;
+      if (control === "continue") continue;
+      if (typeof control === "object") return control.return;
+    }
+  } catch (_err) {
+    yield* _it.abort(_err);
+    throw _err;
+  } finally {
+    if (_it.open) yield* _it.close();
+  }
+  return "completed";
+}
+
+function isGenerator(x: unknown): x is Generator<unknown, LoopControl, unknown> {
+  return x !== null && typeof x === "object" && typeof (x as Generator).next === "function";
+}
+
+/** Collects every value of a yielding loop over `source` (see forYielding() for `text`). */
+export function* collect(source: unknown, text = "source"): Generator<unknown, unknown[], unknown> {
+  const values: unknown[] = [];
+  yield* forYielding(source, text, (x) => void values.push(x));
+  return values;
+}
