@@ -144,14 +144,11 @@ export abstract class Iteration<T> {
    */
   _takeValue(value: unknown): boolean | undefined {
     if (value instanceof Future) {
-      const state = value._state;
-      if (state === PENDING) {
+      if (value._state === PENDING) {
         this._pending = value;
         return undefined;
       }
-      value._observed = true;
-      if (state !== FULFILLED) throw value._value;
-      this.value = value._value as T;
+      this.value = outcome(value) as T;
       return true;
     }
     if (isThenable(value)) {
@@ -229,14 +226,11 @@ class StepIteration<T> extends Iteration<T> {
     this.open = false;
     const step = this._next.call(this._iter);
     if (step instanceof Future) {
-      const state = step._state;
-      if (state === PENDING) {
+      if (step._state === PENDING) {
         this._pending = step;
         return undefined;
       }
-      step._observed = true;
-      if (state !== FULFILLED) throw step._value;
-      return this._takeResult(step._value);
+      return this._takeResult(outcome(step));
     }
     if (isCoroutine(step)) {
       this._pending = step;
@@ -340,6 +334,13 @@ function* waitIfNeeded(x: unknown): Generator<unknown, unknown, unknown> {
   if (isCoroutine(x)) return yield* x;
   if (isThenable(x)) return yield* fromThenable(x);
   return x;
+}
+
+/** The result of a settled future, read without waiting (marking it observed); throws its error. */
+function outcome(future: Future<unknown>): unknown {
+  future._observed = true;
+  if (future._state !== FULFILLED) throw future._value;
+  return future._value;
 }
 
 function isObject(x: unknown): x is object {
