@@ -1,3 +1,4 @@
+import MagicString from "magic-string";
 import { desugar } from "./desugar/index.js";
 import { parse } from "./parse.js";
 import { print } from "./print.js";
@@ -50,8 +51,9 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   const marked = read(source, { filename: settings.filename, jsx: settings.jsx });
   if (!marked) return { code: source, map: null };
   const ast = parse(marked, settings);
-  desugar(ast, { ...settings, source, markers: marked.markers, identifiers: marked.identifiers });
-  return print(ast, source, settings);
+  const edits = new MagicString(source);
+  desugar(ast, edits, { ...settings, source, markers: marked.markers, offsets: marked.offsets, identifiers: marked.identifiers });
+  return print(edits, settings);
 }
 
 const TYPESCRIPT_EXTENSIONS = /\.(ts|mts|cts|tsx)$/i;

@@ -1,5 +1,3 @@
-import * as t from "@babel/types";
-
 /**
  * Hands out hygienic names for generated bindings: `_it`, `_it2`, … skipping every
  * identifier the file spells anywhere, so a generated name can neither capture nor shadow
@@ -11,8 +9,8 @@ export class NameAllocator {
 
   constructor(private readonly taken: ReadonlySet<string>) {}
 
-  /** A new identifier named after `hint`, used by nobody else in the file. */
-  fresh(hint: string): t.Identifier {
+  /** A new name after `hint`, used by nobody else in the file. */
+  fresh(hint: string): string {
     let n = this.next.get(hint) ?? 1;
     let name: string;
     do {
@@ -20,6 +18,6 @@ export class NameAllocator {
       n++;
     } while (this.taken.has(name));
     this.next.set(hint, n);
-    return t.identifier(name);
+    return name;
   }
 }

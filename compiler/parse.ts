@@ -1,5 +1,4 @@
 import { parse as babelParse, type ParserPlugin } from "@babel/parser";
-import { VISITOR_KEYS } from "@babel/types";
 import type * as t from "@babel/types";
 import { compileErrorAt } from "./errors.js";
 import type { MarkedSource } from "./reader.js";
@@ -14,10 +13,9 @@ export interface ParseOptions {
 }
 
 /**
- * Parses the marked source with Babel (ARCHITECTURE step 2) and moves every node's and
- * comment's location back to the original source, so that errors, code frames and source
- * maps all speak of what the user wrote. A syntax error becomes `E_SYNTAX` at its
- * original position.
+ * Parses the marked source with Babel (ARCHITECTURE step 2). Node positions are offsets
+ * of the marked source: the desugarer maps the few it needs back to the original with the
+ * reader's offset map. A syntax error becomes `E_SYNTAX` at its original position.
  */
 export function parse(marked: MarkedSource, options: ParseOptions): t.File {
   let ast: t.File;
@@ -31,7 +29,6 @@ export function parse(marked: MarkedSource, options: ParseOptions): t.File {
   } catch (error) {
     throw syntaxError(error, marked.offsets, options.filename);
   }
-  moveToOriginal(ast, marked.offsets);
   return ast;
 }
 
@@ -48,47 +45,4 @@ function syntaxError(error: unknown, offsets: OffsetMap, filename: string): unkn
   if (!(error instanceof SyntaxError) || typeof pos !== "number") return error;
   const message = error.message.replace(/ \(\d+:\d+\)$/, "");
   return compileErrorAt("E_SYNTAX", message, offsets.original, offsets.toOriginal(pos), filename);
-}
-
-type Position = { line: number; column: number; index: number };
-
-/**
- * Rewrites `start`, `end` and `loc` of every node and comment in place. Babel shares one
- * position object between nodes that start at the same token, so each position object is
- * moved exactly once. Walks the visitor keys only: this runs on every node of every file
- * that uses the syntax, and a walk over all properties costs several times more.
- */
-function moveToOriginal(ast: t.File, offsets: OffsetMap): void {
-  const moved = new WeakSet<Position>();
-  const movePosition = (position: Position): void => {
-    if (moved.has(position)) return;
-    moved.add(position);
-    const original = offsets.position(offsets.toOriginal(position.index));
-    position.line = original.line;
-    position.column = original.column;
-    position.index = original.index;
-  };
-  const moveNode = (node: t.Node | t.Comment): void => {
-    if (typeof node.start === "number") node.start = offsets.toOriginal(node.start);
-    if (typeof node.end === "number") node.end = offsets.toOriginal(node.end);
-    if (node.loc) {
-      movePosition(node.loc.start as Position);
-      movePosition(node.loc.end as Position);
-    }
-  };
-  const visit = (node: t.Node): void => {
-    moveNode(node);
-    const extra = node.extra as { parenStart?: number } | undefined;
-    if (typeof extra?.parenStart === "number") extra.parenStart = offsets.toOriginal(extra.parenStart);
-    const keys = VISITOR_KEYS[node.type];
-    if (!keys) return;
-    for (const key of keys) {
-      const child = (node as unknown as Record<string, unknown>)[key];
-      if (Array.isArray(child)) {
-        for (const item of child) if (item) visit(item as t.Node);
-      } else if (child) visit(child as t.Node);
-    }
-  };
-  visit(ast);
-  for (const comment of ast.comments ?? []) moveNode(comment);
 }

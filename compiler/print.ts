@@ -1,5 +1,4 @@
-import type * as t from "@babel/types";
-import { generate } from "./babel.js";
+import type MagicString from "magic-string";
 import type { SourceMap } from "./index.js";
 
 export interface PrintOptions {
@@ -8,25 +7,23 @@ export interface PrintOptions {
 }
 
 /**
- * ARCHITECTURE step 4: prints the desugared AST with `@babel/generator`. Locations were
- * moved back to the original source by the parser step, so the map points every user
- * token at where the user wrote it, with the original text as `sourcesContent`.
+ * ARCHITECTURE step 4: the edited source and, when asked for, its source map. Everything
+ * the user wrote is copied through as written, so the map points each of their tokens (at
+ * word boundaries) at its original line and column, with the original text as
+ * `sourcesContent`; generated code maps to the loop it came from.
  */
-export function print(ast: t.File, original: string, options: PrintOptions): { code: string; map: SourceMap | null } {
-  const wantMap = options.sourceMaps !== false;
-  const output = generate(
-    ast,
-    {
-      sourceMaps: wantMap,
-      sourceFileName: options.filename,
-      jsescOption: { minimal: true },
-    },
-    original,
-  );
-  const map = wantMap && output.map ? (output.map as SourceMap) : null;
-  // Babel's generator drops the final line break; keep the file's own.
-  let code = /[\r\n]$/.test(original) && !output.code.endsWith("\n") ? `${output.code}\n` : output.code;
-  if (map && options.sourceMaps === "inline") code += `${code.endsWith("\n") ? "" : "\n"}${inlineSourceMapComment(map)}\n`;
+export function print(edits: MagicString, options: PrintOptions): { code: string; map: SourceMap | null } {
+  let code = edits.toString();
+  if (options.sourceMaps === false) return { code, map: null };
+  const generated = edits.generateMap({ source: options.filename, includeContent: true, hires: "boundary" });
+  const map: SourceMap = {
+    version: generated.version,
+    sources: generated.sources,
+    sourcesContent: generated.sourcesContent,
+    names: generated.names,
+    mappings: generated.mappings,
+  };
+  if (options.sourceMaps === "inline") code += `${/\n$/.test(code) ? "" : "\n"}${inlineSourceMapComment(map)}\n`;
   return { code, map };
 }
 

@@ -39,12 +39,44 @@ describe("compile: output", () => {
   });
 
   it("uses require() for CommonJS, chosen by option or by the .cjs extension", () => {
-    expect(compile(loop, { module: "cjs" }).code).toContain('const {\n  iterate: _iterate\n} = require("yielding/runtime");');
+    expect(compile(loop, { module: "cjs" }).code).toContain('const { iterate: _iterate } = require("yielding/runtime");');
     expect(compile(loop, { filename: "a.cjs" }).code).toContain('require("yielding/runtime")');
   });
 
   it("imports from the runtime specifier it is given", () => {
     expect(compile(loop, { runtime: "/abs/runtime.js" }).code).toContain('from "/abs/runtime.js"');
+  });
+
+  it("keeps every line where it was, and the user's code as written", () => {
+    const source = [
+      "function* main(rows) {",
+      "  const  spaced = { 'quoted': 1 };   // kept as written",
+      "  outer: for (const { id, tags = [] } of yielding rows.list()) {",
+      "    for (const tag of yielding tags) {",
+      "      if (tag === 'skip') continue outer;",
+      "      log(id,",
+      "          tag);",
+      "    }",
+      "  }",
+      "  return `a",
+      "b`;",
+      "}",
+      "",
+    ].join("\n");
+    const { code } = compile(source);
+    const inputLines = source.split("\n");
+    const outputLines = code.split("\n");
+    expect(outputLines).toHaveLength(inputLines.length);
+    for (const line of [1, 4, 5, 6, 9, 10, 11]) expect(outputLines[line]).toContain(inputLines[line]!.trim());
+    expect(outputLines[0]).toBe('import { iterate as _iterate } from "yielding/runtime"; function* main(rows) {');
+  });
+
+  it("puts the runtime import after a hashbang and after directives", () => {
+    const hashbang = compile(`#!/usr/bin/env node\n${loop}`).code.split("\n");
+    expect(hashbang[0]).toBe("#!/usr/bin/env node");
+    expect(hashbang[1]).toMatch(/^import \{ iterate as _iterate \} from "yielding\/runtime"; function\* main/);
+    const strict = compile(`"use strict";\n${loop}`, { module: "cjs" }).code.split("\n");
+    expect(strict[0]).toBe('"use strict"; const { iterate: _iterate } = require("yielding/runtime");');
   });
 
   it("keeps the final line break when the source has one", () => {
@@ -57,7 +89,7 @@ describe("compile: output", () => {
   });
 
   it("passes the source text of the iterable, for runtime messages", () => {
-    expect(compile("function* f() { for (const x of yielding rows( 1 )) ; }").code).toContain('_iterate(rows(1), "rows( 1 )")');
+    expect(compile("function* f() { for (const x of yielding rows( 1 )) ; }").code).toContain('_iterate(rows( 1 ), "rows( 1 )")');
   });
 
   it("picks generated names no identifier in the file uses", () => {

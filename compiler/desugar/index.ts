@@ -1,4 +1,6 @@
 import * as t from "@babel/types";
+import type MagicString from "magic-string";
+import type { OffsetMap } from "../offsets.js";
 import type { Markers } from "../reader.js";
 import { NameAllocator } from "../names.js";
 import { requireGeneratorContext } from "./context.js";
@@ -10,6 +12,7 @@ export interface DesugarOptions {
   source: string;
   filename: string;
   markers: Markers;
+  offsets: OffsetMap;
   /** Every identifier name in the file (from the reader). */
   identifiers: ReadonlySet<string>;
   /** Import specifier of the runtime. */
@@ -19,21 +22,24 @@ export interface DesugarOptions {
 
 /**
  * ARCHITECTURE step 3: finds every marker the reader left, checks each is allowed where it
- * stands (reporting the first problem in source order), then lowers them from the last
- * to the first (inner loops before the loops around them) and imports the runtime helpers the output uses, once per file.
+ * stands (reporting the first problem in source order), then lowers them into `edits` of
+ * the original source, from the last to the first (inner loops before the loops around
+ * them), and imports the runtime helpers the output uses, once per file.
  */
-export function desugar(ast: t.File, options: DesugarOptions): void {
+export function desugar(ast: t.File, edits: MagicString, options: DesugarOptions): void {
   const loopMarker = options.markers.loop;
   const isMarkedLoop = (node: t.Node): boolean =>
     node.type === "ForOfStatement" && t.isCallExpression(node.right) && t.isIdentifier(node.right.callee, { name: loopMarker });
   const loops = findSites(ast.program, isMarkedLoop);
 
   const names = new NameAllocator(options.identifiers);
-  const helpers = new Map<string, t.Identifier>();
+  const helpers = new Map<string, string>();
   const context: DesugarContext = {
     source: options.source,
     filename: options.filename,
     markers: options.markers,
+    edits,
+    original: (offset) => options.offsets.toOriginal(offset ?? 0),
     freshName: (hint) => names.fresh(hint),
     runtimeHelper(name) {
       let local = helpers.get(name);
@@ -41,26 +47,40 @@ export function desugar(ast: t.File, options: DesugarOptions): void {
         local = names.fresh(name);
         helpers.set(name, local);
       }
-      return t.cloneNode(local);
+      return local;
     },
   };
 
   const markerOf = (site: Site) => (site[site.length - 1]!.node as t.ForOfStatement).right as t.CallExpression;
-  for (const site of loops) requireGeneratorContext(site, markerOf(site).start ?? 0, context);
+  for (const site of loops) requireGeneratorContext(site, context.original(markerOf(site).start), context);
   const lowerings = loops.map((site) => planForOf(site, markerOf(site), context));
   for (let i = lowerings.length - 1; i >= 0; i--) lowerings[i]!();
-  if (helpers.size > 0) ast.program.body.unshift(runtimeImport(helpers, options));
+  if (helpers.size > 0) importRuntime(ast.program, helpers, context, options);
 }
-/** `import { iterate as _iterate } from "yielding/runtime";` or its CommonJS twin. */
-function runtimeImport(helpers: Map<string, t.Identifier>, options: DesugarOptions): t.Statement {
+
+/**
+ * `import { iterate as _iterate } from "yielding/runtime";`, or its CommonJS twin, put on
+ * the first line after a hashbang and after any directives (so `"use strict"` stays a
+ * directive), without adding a line.
+ */
+function importRuntime(program: t.Program, helpers: Map<string, string>, context: DesugarContext, options: DesugarOptions): void {
   const names = [...helpers].sort(([a], [b]) => (a < b ? -1 : 1));
-  const source = t.stringLiteral(options.runtime);
-  if (options.module === "cjs") {
-    const pattern = t.objectPattern(names.map(([name, local]) => t.objectProperty(t.identifier(name), t.cloneNode(local), false, name === local.name)));
-    return t.variableDeclaration("const", [t.variableDeclarator(pattern, t.callExpression(t.identifier("require"), [source]))]);
+  const specifier = JSON.stringify(options.runtime);
+  const statement =
+    options.module === "cjs"
+      ? `const { ${names.map(([name, local]) => `${name}: ${local}`).join(", ")} } = require(${specifier});`
+      : `import { ${names.map(([name, local]) => `${name} as ${local}`).join(", ")} } from ${specifier};`;
+  const lastDirective = program.directives[program.directives.length - 1];
+  if (lastDirective) {
+    context.edits.appendLeft(context.original(lastDirective.end), ` ${statement}`);
+  } else {
+    context.edits.prependRight(afterHashbang(context.source), `${statement} `);
   }
-  return t.importDeclaration(
-    names.map(([name, local]) => t.importSpecifier(t.cloneNode(local), t.identifier(name))),
-    source,
-  );
+}
+
+/** Where code may start: after a `#!` line, if the file has one. */
+function afterHashbang(source: string): number {
+  if (!source.startsWith("#!")) return 0;
+  const lineEnd = source.search(/\r\n|[\n\r\u2028\u2029]/);
+  return lineEnd < 0 ? source.length : lineEnd + (source.startsWith("\r\n", lineEnd) ? 2 : 1);
 }

@@ -1,4 +1,4 @@
-import type * as t from "@babel/types";
+import type MagicString from "magic-string";
 import type { Markers } from "../reader.js";
 
 /** What every desugaring step needs to know about the file being compiled. */
@@ -7,8 +7,12 @@ export interface DesugarContext {
   readonly source: string;
   readonly filename: string;
   readonly markers: Markers;
+  /** The edits to the original source that make the output. */
+  readonly edits: MagicString;
+  /** The original offset of a parser offset (the parser read the marked source). */
+  original(markedOffset: number | null | undefined): number;
   /** A new hygienic name for a generated binding. */
-  freshName(hint: string): t.Identifier;
+  freshName(hint: string): string;
   /** A local name bound to the runtime export `name`, imported once per file. */
-  runtimeHelper(name: string): t.Identifier;
+  runtimeHelper(name: string): string;
 }

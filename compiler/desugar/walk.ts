@@ -42,12 +42,3 @@ export function findSites(root: t.Node, pick: (node: t.Node) => boolean): Site[]
   visit(root, null, null);
   return sites;
 }
-
-/** Puts `replacement` where the last step of `site` stands in its parent, keeping the comments attached there. */
-export function replaceAt(site: Site, replacement: t.Node): void {
-  const step = site[site.length - 1]!;
-  t.inheritsComments(replacement, step.node);
-  const parent = site[site.length - 2]!.node as unknown as Record<string, unknown>;
-  if (step.index === null) parent[step.key!] = replacement;
-  else (parent[step.key!] as t.Node[])[step.index] = replacement;
-}
