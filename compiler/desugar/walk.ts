@@ -1,12 +1,10 @@
 import * as t from "@babel/types";
 
-/** One step down the tree: the node, and where it sits in its parent. */
+/** One step down the tree: the node, and the parent's property holding it. */
 export interface Step {
   readonly node: t.Node;
-  /** The parent's property holding this node (`"body"`, `"value"`, …); `null` for the root. */
+  /** `"body"`, `"value"`, …; `null` for the root. */
   readonly key: string | null;
-  /** The index in that property when it is a list. */
-  readonly index: number | null;
 }
 
 /** A node the visitor picked, with the path of steps from the root down to it (inclusive). */
@@ -19,26 +17,30 @@ export type Site = readonly Step[];
  */
 export function findSites(root: t.Node, pick: (node: t.Node) => boolean): Site[] {
   const sites: Site[] = [];
-  const path: Step[] = [];
-  const visit = (node: t.Node, key: string | null, index: number | null): void => {
-    path.push({ node, key, index });
-    if (pick(node)) sites.push(path.slice());
-    const keys = t.VISITOR_KEYS[node.type];
-    if (keys) {
-      for (const childKey of keys) {
+  // The path down to the current node, as parallel stacks: a Step object is made only for
+  // the nodes on the path to a picked node, not for every node visited.
+  const nodes: t.Node[] = [];
+  const keys: (string | null)[] = [];
+  const visit = (node: t.Node, key: string | null): void => {
+    nodes.push(node);
+    keys.push(key);
+    if (pick(node)) sites.push(nodes.map((n, depth) => ({ node: n, key: keys[depth]! })));
+    const childKeys = t.VISITOR_KEYS[node.type];
+    if (childKeys) {
+      for (const childKey of childKeys) {
         const child = (node as unknown as Record<string, unknown>)[childKey];
         if (Array.isArray(child)) {
-          for (let i = 0; i < child.length; i++) {
-            const item = child[i] as t.Node | null;
-            if (item && typeof item.type === "string") visit(item, childKey, i);
+          for (const item of child as (t.Node | null)[]) {
+            if (item && typeof item.type === "string") visit(item, childKey);
           }
         } else if (child && typeof (child as t.Node).type === "string") {
-          visit(child as t.Node, childKey, null);
+          visit(child as t.Node, childKey);
         }
       }
     }
-    path.pop();
+    nodes.pop();
+    keys.pop();
   };
-  visit(root, null, null);
+  visit(root, null);
   return sites;
 }
