@@ -42,12 +42,13 @@ type Input = Future<unknown> | Coroutine<unknown>;
  * given (`waitFor` cancels the Task it was given).
  */
 class Combinator<T> extends Task<T> {
-  constructor(
-    coro: Coroutine<T>,
-    private readonly _given: readonly Input[],
-    private readonly _cancelsGiven = false,
-  ) {
+  private declare readonly _given: readonly Input[];
+  private declare readonly _cancelsGiven: boolean;
+
+  constructor(coro: Coroutine<T>, given: readonly Input[], cancelsGiven = false) {
     super(coro);
+    this._given = given;
+    this._cancelsGiven = cancelsGiven;
   }
 
   override cancel(reason?: unknown): boolean {

@@ -4,7 +4,7 @@
  */
 
 import { CancelledError } from "./errors.js";
-import { callLater, callSoon, cancelTimer, type Timer } from "./loop.js";
+import { addTimer, callSoon, now, removeTimer, runFromHost, type TimerNode } from "./loop.js";
 
 /** @internal */
 export const PENDING = 0;
@@ -29,6 +29,14 @@ function wakeWaiter(waiter: Waiter): void {
   waiter._wake();
 }
 
+/** What `yield*` on a future settled with `undefined` ends with: shared, as `yield*` only reads it. */
+const DONE_UNDEFINED: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/** @internal The last result of a future's iterator, for `value`. */
+export function doneWith<T>(value: T): IteratorReturnResult<T> {
+  return value === undefined ? (DONE_UNDEFINED as IteratorReturnResult<T>) : { done: true, value };
+}
+
 /**
  * A result that will arrive later: a value (`setResult`) or an error (`setError`,
  * `cancel`). A coroutine waits for it with `yield*`, and when the future is already settled
@@ -46,14 +54,25 @@ function wakeWaiter(waiter: Waiter): void {
  * ```
  */
 export class Future<T = unknown> implements PromiseLike<T>, Iterator<unknown, T, unknown> {
+  // The fields of Future and its subclasses are assigned in constructors rather than
+  // declared with initializers: V8 (Node 20) builds a subclass whose fields have
+  // initializers several times more slowly, and a queue or a task makes one per step.
   /** @internal */
-  _state: State = PENDING;
+  declare _state: State;
   /** @internal The result or the error, once settled. */
-  _value: unknown = undefined;
+  declare _value: unknown;
   /** @internal One entry, an array of them, or null. */
-  _callbacks: Entry | Entry[] | null = null;
+  declare _callbacks: Entry | Entry[] | null;
   /** @internal Whether anyone asked for the outcome (for unhandled-error reports). */
-  _observed = false;
+  declare _observed: boolean;
+
+  /** A pending future: settle it with `setResult`, `setError` or `cancel`. */
+  constructor() {
+    this._state = PENDING;
+    this._value = undefined;
+    this._callbacks = null;
+    this._observed = false;
+  }
 
   /** Whether the future has settled: with a result, an error or a cancellation. */
   done(): boolean {
@@ -144,7 +163,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterator<unknown, T,
     if (state === PENDING) return { done: false, value: this };
     this._observed = true;
     if (state === REJECTED) throw this._value;
-    return { done: true, value: this._value as T };
+    return doneWith(this._value as T);
   }
 
   /** Iterator protocol: `return()` ends the delegation with `value`. */
@@ -216,16 +235,20 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterator<unknown, T,
   }
 }
 
-/** A future settled by the loop's timer heap; forgetting it removes its timer. */
-class Sleep<T> extends Future<T> {
-  /** @internal */
-  _timer: Timer | null = null;
+/** A future settled by the loop's timer heap, its own node there; forgetting it removes it. */
+class Sleep<T> extends Future<T> implements TimerNode {
+  /** @internal Its place in the timer heap, or -1. */
+  declare _index: number;
+
+  /** While pending, `_value` holds the value to settle with. */
+  constructor(value: T) {
+    super();
+    this._value = value;
+    this._index = -1;
+  }
 
   override cancel(reason?: unknown): boolean {
-    if (this._timer !== null) {
-      cancelTimer(this._timer);
-      this._timer = null;
-    }
+    removeTimer(this);
     return super.cancel(reason);
   }
 
@@ -233,12 +256,15 @@ class Sleep<T> extends Future<T> {
   override _abandon(): void {
     if (this._callbacks === null) this.cancel();
   }
+
+  /** @internal Due: settles with the value it was made with. */
+  _expire(): void {
+    if (this._state === PENDING) this._settle(FULFILLED, this._value);
+  }
 }
 
-function wakeSleep(future: Sleep<unknown>): void {
-  future._timer = null;
-  // While pending, `_value` holds the value to settle with.
-  if (future._state === PENDING) future._settle(FULFILLED, future._value);
+function expireSleep(future: Sleep<unknown>): void {
+  future._expire();
 }
 
 /**
@@ -254,10 +280,9 @@ function wakeSleep(future: Sleep<unknown>): void {
 export function sleep(ms: number): Future<void>;
 export function sleep<T>(ms: number, value: T): Future<T>;
 export function sleep<T>(ms: number, value?: T): Future<T | undefined> {
-  const future = new Sleep<T | undefined>();
-  future._value = value;
-  if (ms > 0) future._timer = callLater(ms, wakeSleep, future as Sleep<unknown>);
-  else callSoon(wakeSleep, future as Sleep<unknown>);
+  const future = new Sleep<T | undefined>(value);
+  if (ms > 0) addTimer(future, now() + ms);
+  else callSoon(expireSleep, future as Sleep<unknown>);
   return future;
 }
 
@@ -289,21 +314,47 @@ export interface Thenable<T> {
   then(onfulfilled: (value: T) => unknown, onrejected: (reason: any) => unknown): unknown;
 }
 
-/** @internal A Future settled by a thenable. */
+function fulfil(future: Future<unknown>, value: unknown): void {
+  if (future._state === PENDING) future._settle(FULFILLED, value);
+}
+
+function fail(future: Future<unknown>, error: unknown): void {
+  if (future._state === PENDING) future._settle(REJECTED, error);
+}
+
+const promiseThen = Promise.prototype.then;
+
+/**
+ * @internal A Future settled by a thenable. A native Promise's reactions run on a microtask
+ * of their own, so there the future's callbacks run at once, in that microtask (no second
+ * hop); any other thenable might call back from inside its caller's code, so there they are
+ * queued on the loop as usual.
+ */
 export function fromThenable<T>(thenable: Thenable<T>): Future<T> {
   const future = new Future<T>();
-  const onFulfilled = (value: T) => {
-    if (future._state === PENDING) future._settle(FULFILLED, value);
-  };
-  const onRejected = (error: unknown) => {
-    if (future._state === PENDING) future._settle(REJECTED, error);
-  };
+  let onFulfilled: (value: T) => void;
+  let onRejected: (error: unknown) => void;
+  if (isNativePromise(thenable)) {
+    onFulfilled = (value) => runFromHost(fulfil, future as Future<unknown>, value);
+    onRejected = (error) => runFromHost(fail, future as Future<unknown>, error);
+  } else {
+    onFulfilled = (value) => fulfil(future as Future<unknown>, value);
+    onRejected = (error) => fail(future as Future<unknown>, error);
+  }
   try {
     thenable.then(onFulfilled, onRejected);
   } catch (error) {
     onRejected(error);
   }
   return future;
+}
+
+/**
+ * @internal Whether `x` is a Promise of this realm whose `then` is the built-in one: its
+ * reactions run on a microtask of their own, never inside the caller's code.
+ */
+export function isNativePromise(x: unknown): x is Promise<unknown> {
+  return x instanceof Promise && x.then === promiseThen;
 }
 
 /** @internal Whether `x` has a callable `then`. */

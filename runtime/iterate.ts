@@ -19,10 +19,11 @@
  * ```
  *
  * `next()` steps synchronously whenever it can (no allocation, no suspension); only a step
- * that is really pending costs a `yield*` into `wait()`.
+ * that is really pending costs a `yield*` into `wait()`, whose iterator is made once per loop
+ * and reused for every step that waits.
  */
 
-import { FULFILLED, Future, PENDING, fromThenable, isCoroutine, isThenable } from "./future.js";
+import { FULFILLED, Future, PENDING, fromThenable, isCoroutine, isNativePromise, isThenable } from "./future.js";
 import { yieldingIterator } from "./symbols.js";
 import { Task, currentTask } from "./task.js";
 
@@ -62,8 +63,10 @@ export abstract class Iteration<T> {
   open = false;
   /** @internal The iterator to close; null when there is none. */
   _iter: AnyIterator | null = null;
-  /** @internal The pending step (or value) `wait()` waits for. */
-  _pending: Future<unknown> | Generator<unknown, unknown, unknown> | null = null;
+  /** @internal The pending step (or value) `wait()` waits for: a Future, a coroutine or a thenable. */
+  _pending: unknown = null;
+  /** @internal What `wait()` returns, made on the first wait. */
+  _waiting: Waiting | null = null;
   /** @internal Whether `return()` may return a waitable to wait for. */
   _waitsOnReturn = false;
 
@@ -77,15 +80,28 @@ export abstract class Iteration<T> {
   abstract next(): boolean | undefined;
 
   /**
-   * Waits for the pending step; returns `true` when `value` is ready, `false` when done.
-   * Here: the pending thing is a value of a sync iterable (cases c and arrays).
+   * Waits for the pending step: `yield* wait()` returns `true` when `value` is ready, `false`
+   * when done, suspending the task only while the step is pending. What it returns is an
+   * iterator for `yield*` only, made on the first wait and reused by every later one.
    */
-  *wait(): Generator<unknown, boolean, unknown> {
-    const pending = this._pending as Future<T>;
+  wait(): Generator<unknown, boolean, unknown> {
+    const waiting = this._waiting ?? (this._waiting = new Waiting(this as Iteration<unknown>));
+    waiting._start(this._pending);
     this._pending = null;
-    this.value = yield* pending;
+    return waiting;
+  }
+
+  /**
+   * @internal The pending thing gave `outcome`: returns what `wait()` returns. Here: the
+   * pending thing is a value of a sync iterable (cases c and arrays).
+   */
+  _waited(outcome: unknown): boolean {
+    this.value = outcome as T;
     return true;
   }
+
+  /** @internal Waiting failed with `error`, which `wait()` then throws. */
+  _waitFailed(_error: unknown): void {}
 
   /**
    * The body (or a step) threw `error`: close the iterator if the loop holds one, dropping
@@ -152,7 +168,8 @@ export abstract class Iteration<T> {
       return true;
     }
     if (isThenable(value)) {
-      this._pending = fromThenable(value);
+      // The task waits for a native Promise itself, with no Future in between.
+      this._pending = isNativePromise(value) ? value : fromThenable(value);
       return undefined;
     }
     this.value = value as T;
@@ -175,7 +192,12 @@ class ArrayIteration<T> extends Iteration<T> {
     const array = this._array;
     if (i >= array.length) return false;
     this._index = i + 1;
-    return this._takeValue(array[i]);
+    const value = array[i];
+    if ((typeof value !== "object" && typeof value !== "function") || value === null) {
+      this.value = value as T; // a primitive: neither a Future nor a thenable
+      return true;
+    }
+    return this._takeValue(value);
   }
 
 }
@@ -225,6 +247,11 @@ class StepIteration<T> extends Iteration<T> {
   next(): boolean | undefined {
     this.open = false;
     const step = this._next.call(this._iter);
+    if (isNativePromise(step)) {
+      // An async iterator's step: the task waits for it itself, with no Future in between.
+      this._pending = step;
+      return undefined;
+    }
     if (step instanceof Future) {
       if (step._state === PENDING) {
         this._pending = step;
@@ -243,18 +270,105 @@ class StepIteration<T> extends Iteration<T> {
     return this._takeResult(step);
   }
 
-  override *wait(): Generator<unknown, boolean, unknown> {
-    const pending = this._pending!;
-    this._pending = null;
-    let result: unknown;
-    try {
-      result = yield* pending;
-    } catch (error) {
-      const task = currentTask();
-      if (task !== undefined && error === task.deliveredCancellation) this.open = true;
-      throw error;
-    }
+  override _waited(result: unknown): boolean {
     return this._takeResult(result);
+  }
+
+  /** This task's own cancellation while waiting for a step leaves the iterator open, to be closed. */
+  override _waitFailed(error: unknown): void {
+    const task = currentTask();
+    if (task !== undefined && error === task.deliveredCancellation) this.open = true;
+  }
+}
+
+/** What `yield* wait()` ends with: shared, as `yield*` only reads them. */
+const WAITED_VALUE: IteratorReturnResult<boolean> = Object.freeze({ done: true, value: true });
+const WAITED_DONE: IteratorReturnResult<boolean> = Object.freeze({ done: true, value: false });
+
+const STARTED = 0;
+const DELEGATING = 1;
+const YIELDED = 2;
+
+/**
+ * What `Iteration.wait()` returns: one iterator per loop, reused for each step that waits, so a
+ * wait allocates no generator. It does what `yield* pending` would: a Future or a coroutine is
+ * delegated to (its `next`, `throw` and `return` are called as `yield*` calls them), and a
+ * thenable is yielded to the task as it is, which resumes it with the outcome. The outcome
+ * then goes through the iteration's `_waited`, a failure through `_waitFailed`.
+ */
+class Waiting implements Generator<unknown, boolean, unknown> {
+  /** @internal */
+  _phase: typeof STARTED | typeof DELEGATING | typeof YIELDED = STARTED;
+  /** @internal The Future, coroutine or thenable waited for. */
+  _target: unknown = null;
+
+  constructor(private readonly _iteration: Iteration<unknown>) {}
+
+  /** @internal Begins a wait for `pending`. */
+  _start(pending: unknown): void {
+    this._phase = STARTED;
+    this._target = pending;
+  }
+
+  [Symbol.iterator](): Generator<unknown, boolean, unknown> {
+    return this;
+  }
+
+  next(sent?: unknown): IteratorResult<unknown, boolean> {
+    const target = this._target;
+    if (this._phase === YIELDED) return this._end(sent);
+    if (this._phase === STARTED) {
+      if (!(target instanceof Future) && !isCoroutine(target)) {
+        this._phase = YIELDED;
+        return { done: false, value: target };
+      }
+      this._phase = DELEGATING;
+      sent = undefined;
+    }
+    let step: IteratorResult<unknown, unknown>;
+    try {
+      step = (target as Iterator<unknown>).next(sent);
+    } catch (error) {
+      throw this._fail(error);
+    }
+    return step.done ? this._end(step.value) : step;
+  }
+
+  throw(error: unknown): IteratorResult<unknown, boolean> {
+    if (this._phase !== DELEGATING) throw this._fail(error);
+    let step: IteratorResult<unknown, unknown>;
+    try {
+      step = (this._target as Iterator<unknown>).throw!(error);
+    } catch (thrown) {
+      throw this._fail(thrown);
+    }
+    return step.done ? this._end(step.value) : step;
+  }
+
+  return(value: boolean): IteratorResult<unknown, boolean> {
+    if (this._phase !== DELEGATING) {
+      this._target = null;
+      return { done: true, value };
+    }
+    const target = this._target as Iterator<unknown>;
+    if (typeof target.return !== "function") {
+      this._target = null;
+      return { done: true, value };
+    }
+    const step = target.return(value);
+    if (step.done) this._target = null;
+    return step as IteratorResult<unknown, boolean>;
+  }
+
+  private _end(outcome: unknown): IteratorResult<unknown, boolean> {
+    this._target = null;
+    return this._iteration._waited(outcome) ? WAITED_VALUE : WAITED_DONE;
+  }
+
+  private _fail(error: unknown): unknown {
+    this._target = null;
+    this._iteration._waitFailed(error);
+    return error;
   }
 }
 

@@ -3,9 +3,10 @@
  * callbacks and a min-heap of timers backed by a single host timer. There is one loop per
  * copy of the runtime; nothing else in the runtime calls the host's scheduling functions.
  *
- * The queue drains on a microtask as soon as work arrives, in bounded batches: when a batch
- * is used up and work remains, the rest runs on a macrotask, so a busy pair of tasks can
- * never starve the host's timers or I/O.
+ * The queue drains on a microtask as soon as work arrives (or at once, when the work comes
+ * from a Promise reaction: see `runFromHost` and `callSoonFromHost`), in bounded batches:
+ * when a batch is used up and work remains, the rest runs on a macrotask, so a busy pair of
+ * tasks can never starve the host's timers or I/O.
  */
 
 /** A callback the loop runs with one argument (no closure needed per call). */
@@ -14,7 +15,6 @@ export type LoopCallback<A> = (arg: A) => void;
 // The host functions are looked up on globalThis so the runtime type-checks, and runs,
 // without Node's types or globals.
 const host = globalThis as unknown as {
-  queueMicrotask?: (fn: () => void) => void;
   setImmediate?: (fn: () => void) => unknown;
   MessageChannel?: new () => { port1: { onmessage: unknown }; port2: { postMessage(data: unknown): void } };
   setTimeout(fn: () => void, ms: number): unknown;
@@ -46,10 +46,15 @@ export function reportUnhandled(error: unknown, context: string): void {
 // ---------------------------------------------------------------------------------------
 // Ready queue: a ring buffer of (callback, argument) pairs, two slots per entry.
 
-/** At most this many callbacks per drain before yielding to the host. */
-const BATCH = 1000;
+/** At most this many callbacks per drain before yielding to the host... */
+const BATCH = 10_000;
 /** ...or this many milliseconds, whichever comes first. */
 const SLICE_MS = 5;
+/**
+ * The clock is read every this many callbacks, from the first such read on: on some hosts
+ * a read costs as much as a task switch, and most drains run only a few callbacks.
+ */
+const CLOCK_EVERY = 64;
 const MIN_SLOTS = 2048;
 const MAX_IDLE_SLOTS = 1 << 16;
 
@@ -80,31 +85,71 @@ export function callSoon<A>(fn: LoopCallback<A>, arg: A): void {
   }
 }
 
+/**
+ * For code the host calls on a turn of its own (a Promise reaction): runs `fn(a, b)`, then
+ * at once the callbacks it queued, rather than on one more microtask. When a drain is under
+ * way or on its way, what `fn(a, b)` queued waits its turn there instead, so the order of the
+ * ready queue is the same either way.
+ */
+export function runFromHost<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
+  if (drainScheduled) return fn(a, b);
+  drainScheduled = true; // what fn queues waits for the drain below, not for a microtask
+  try {
+    fn(a, b);
+  } finally {
+    drain();
+  }
+}
+
+/**
+ * `callSoon(fn, arg)` for code the host calls on a turn of its own (a Promise reaction):
+ * when the ready queue is empty and no drain is under way, `fn(arg)` runs at once, then
+ * what it queued; otherwise it is queued as `callSoon` queues it.
+ */
+export function callSoonFromHost<A>(fn: LoopCallback<A>, arg: A): void {
+  if (drainScheduled) return callSoon(fn, arg);
+  drainScheduled = true;
+  try {
+    fn(arg);
+  } catch (error) {
+    reportUnhandled(error, "Error in a callback run by the yielding loop:");
+  }
+  drain();
+}
+
 function grow(): void {
-  const size = slots.length;
-  const bigger: unknown[] = new Array(size * 2).fill(undefined);
-  for (let k = 0; k < used; k++) bigger[k] = slots[(head + k) & mask];
-  slots = bigger;
-  mask = size * 2 - 1;
+  resize(slots.length * 2);
+}
+
+/** Moves the queued callbacks to a ring of `size` slots (a power of two, at least `used`). */
+function resize(size: number): void {
+  const ring: unknown[] = new Array(size).fill(undefined);
+  for (let k = 0; k < used; k++) ring[k] = slots[(head + k) & mask];
+  slots = ring;
+  mask = size - 1;
   head = 0;
 }
 
 function drain(): void {
-  const start = now();
+  // A burst (a hundred thousand tasks spawned at once) grows the ring; once most of it has
+  // run, give the memory back rather than wait for the queue to be empty.
+  if (slots.length > MAX_IDLE_SLOTS && used <= slots.length >> 3) resize(Math.max(MIN_SLOTS, slots.length >> 2));
+  let start = -1;
   let n = 0;
   while (used > 0) {
     runNext();
-    if (++n >= BATCH || ((n & 15) === 0 && now() - start >= SLICE_MS)) break;
+    if (++n >= BATCH) break;
+    if (n % CLOCK_EVERY === 0) {
+      const t = now();
+      if (start < 0) start = t;
+      else if (t - start >= SLICE_MS) break;
+    }
   }
   if (used > 0) {
     macrotask(drain);
   } else {
     drainScheduled = false;
-    if (slots.length > MAX_IDLE_SLOTS) {
-      slots = new Array(MIN_SLOTS).fill(undefined);
-      mask = MIN_SLOTS - 1;
-      head = 0;
-    }
+    if (slots.length > MAX_IDLE_SLOTS) resize(MIN_SLOTS);
   }
 }
 
@@ -123,10 +168,13 @@ function runNext(): void {
   }
 }
 
-const microtask: (fn: () => void) => void =
-  typeof host.queueMicrotask === "function"
-    ? (fn) => host.queueMicrotask!(fn)
-    : (fn) => void Promise.resolve().then(fn);
+/**
+ * Runs `fn` on a microtask. A reaction to an already resolved Promise, not
+ * `queueMicrotask`: Node's `queueMicrotask` wraps every callback for async hooks and costs
+ * about three times as much.
+ */
+const resolved = Promise.resolve();
+const microtask = (fn: () => void): void => void resolved.then(fn);
 
 /**
  * Runs `fn` on a later host turn (a macrotask: `setImmediate`, else a `MessageChannel`
@@ -164,6 +212,9 @@ function messageChannelTask(): (fn: () => void) => void {
 // ---------------------------------------------------------------------------------------
 // Timers: a binary min-heap ordered by (deadline, sequence), so timers with equal
 // deadlines run in the order they were made. One host timer is armed for the earliest.
+// The heap holds its nodes directly — a `callAt` timer, or an object that is its own timer
+// (a `sleep()` future), so a sleeping task costs no timer object of its own — and keeps
+// their keys beside them in typed arrays, so a node holds only its place in the heap.
 
 /** A timer made by `callAt`/`callLater`; pass it to `cancelTimer` to remove it. */
 export interface Timer {
@@ -171,20 +222,45 @@ export interface Timer {
   readonly deadline: number;
 }
 
-class TimerEntry<A = unknown> implements Timer {
-  index = -1;
-  constructor(
-    readonly deadline: number,
-    readonly seq: number,
-    public fn: LoopCallback<A> | undefined,
-    public arg: A | undefined,
-  ) {}
+/** @internal What the timer heap holds. A node starts with `_index = -1`. */
+export interface TimerNode {
+  /** Its place in the heap; -1 when it is not in the heap. */
+  _index: number;
+  /** Called on the ready queue once it is due (unless removed first). */
+  _expire(): void;
+}
+
+class TimerEntry<A = unknown> implements Timer, TimerNode {
+  declare readonly deadline: number;
+  declare _index: number;
+  declare _fn: LoopCallback<A> | undefined;
+  declare _arg: A | undefined;
+
+  constructor(deadline: number, fn: LoopCallback<A>, arg: A) {
+    this.deadline = deadline;
+    this._index = -1;
+    this._fn = fn;
+    this._arg = arg;
+  }
+
+  _expire(): void {
+    const fn = this._fn;
+    if (fn === undefined) return;
+    const arg = this._arg as A;
+    this._fn = undefined;
+    this._arg = undefined;
+    fn(arg);
+  }
 }
 
 /** The host's timer delay is a signed 32-bit number of milliseconds. */
 const MAX_DELAY = 0x7fffffff;
+const MIN_TIMERS = 64;
 
-const heap: TimerEntry[] = [];
+/** The heap: `nodes[i]` is due at `deadlines[i]` and was made `seqs[i]`-th. */
+const nodes: TimerNode[] = [];
+let deadlines = new Float64Array(MIN_TIMERS);
+let seqs = new Float64Array(MIN_TIMERS);
 let sequence = 0;
 let hostTimer: unknown = undefined;
 let hostDeadline = Infinity;
@@ -194,11 +270,8 @@ let hostDeadline = Infinity;
  * equal deadlines run in the order they were made.
  */
 export function callAt<A>(deadline: number, fn: LoopCallback<A>, arg: A): Timer {
-  const entry = new TimerEntry<A>(deadline, sequence++, fn, arg);
-  entry.index = heap.length;
-  heap.push(entry as TimerEntry);
-  siftUp(entry as TimerEntry);
-  if (entry.index === 0) arm();
+  const entry = new TimerEntry<A>(deadline, fn, arg);
+  addTimer(entry, deadline);
   return entry;
 }
 
@@ -214,75 +287,107 @@ export function callLater<A>(ms: number, fn: LoopCallback<A>, arg: A): Timer {
   return callAt(now() + ms, fn, arg);
 }
 
-/** Removes a timer that has not fired yet; does nothing otherwise. */
+/** Removes a timer whose callback has not run yet; does nothing otherwise. */
 export function cancelTimer(timer: Timer): void {
   const entry = timer as TimerEntry;
-  const i = entry.index;
-  entry.fn = undefined;
-  entry.arg = undefined;
+  entry._fn = undefined;
+  entry._arg = undefined;
+  removeTimer(entry);
+}
+
+/** @internal Puts `node` (not in the heap) in the heap, due at `deadline`. */
+export function addTimer(node: TimerNode, deadline: number): void {
+  const i = nodes.length;
+  if (i === deadlines.length) resizeKeys(i * 2);
+  nodes.push(node);
+  siftUp(i, node, deadline, sequence++);
+  if (node._index === 0) arm();
+}
+
+/** @internal Takes `node` out of the heap; does nothing when it is not there. */
+export function removeTimer(node: TimerNode): void {
+  const i = node._index;
   if (i < 0) return;
-  entry.index = -1;
-  const last = heap.pop()!;
-  if (i < heap.length) {
-    heap[i] = last;
-    last.index = i;
-    siftDown(last);
-    siftUp(last);
+  node._index = -1;
+  const last = nodes.length - 1;
+  const moved = nodes.pop()!;
+  if (i < last) {
+    const deadline = deadlines[last]!;
+    const seq = seqs[last]!;
+    siftDown(i, moved, deadline, seq);
+    if (moved._index === i) siftUp(i, moved, deadline, seq);
   }
-  if (heap.length === 0) disarm();
+  afterRemove();
 }
 
-function before(a: TimerEntry, b: TimerEntry): boolean {
-  return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+function resizeKeys(size: number): void {
+  const d = new Float64Array(size);
+  const s = new Float64Array(size);
+  d.set(deadlines.subarray(0, nodes.length));
+  s.set(seqs.subarray(0, nodes.length));
+  deadlines = d;
+  seqs = s;
 }
 
-function siftUp(entry: TimerEntry): void {
-  let i = entry.index;
+function afterRemove(): void {
+  if (nodes.length === 0) disarm();
+  if (deadlines.length > MIN_TIMERS && nodes.length <= deadlines.length >> 2) resizeKeys(deadlines.length >> 1);
+}
+
+function place(i: number, node: TimerNode, deadline: number, seq: number): void {
+  nodes[i] = node;
+  deadlines[i] = deadline;
+  seqs[i] = seq;
+  node._index = i;
+}
+
+/** Moves the node that goes at `i` up to its place. */
+function siftUp(i: number, node: TimerNode, deadline: number, seq: number): void {
   while (i > 0) {
-    const parentIndex = (i - 1) >> 1;
-    const parent = heap[parentIndex]!;
-    if (!before(entry, parent)) break;
-    heap[i] = parent;
-    parent.index = i;
-    i = parentIndex;
+    const parent = (i - 1) >> 1;
+    const d = deadlines[parent]!;
+    if (d < deadline || (d === deadline && seqs[parent]! < seq)) break;
+    place(i, nodes[parent]!, d, seqs[parent]!);
+    i = parent;
   }
-  heap[i] = entry;
-  entry.index = i;
+  place(i, node, deadline, seq);
 }
 
-function siftDown(entry: TimerEntry): void {
-  const size = heap.length;
-  let i = entry.index;
+/** Moves the node that goes at `i` down to its place. */
+function siftDown(i: number, node: TimerNode, deadline: number, seq: number): void {
+  const size = nodes.length;
   for (;;) {
-    const left = 2 * i + 1;
-    if (left >= size) break;
-    const right = left + 1;
-    const child = right < size && before(heap[right]!, heap[left]!) ? right : left;
-    const smaller = heap[child]!;
-    if (!before(smaller, entry)) break;
-    heap[i] = smaller;
-    smaller.index = i;
+    let child = 2 * i + 1;
+    if (child >= size) break;
+    const right = child + 1;
+    if (right < size && (deadlines[right]! < deadlines[child]! || (deadlines[right] === deadlines[child] && seqs[right]! < seqs[child]!))) {
+      child = right;
+    }
+    const d = deadlines[child]!;
+    if (deadline < d || (deadline === d && seq < seqs[child]!)) break;
+    place(i, nodes[child]!, d, seqs[child]!);
     i = child;
   }
-  heap[i] = entry;
-  entry.index = i;
+  place(i, node, deadline, seq);
 }
 
-function popTop(): TimerEntry {
-  const top = heap[0]!;
-  const last = heap.pop()!;
-  if (heap.length > 0) {
-    heap[0] = last;
-    last.index = 0;
-    siftDown(last);
-  }
-  top.index = -1;
+function popTop(): TimerNode {
+  const top = nodes[0]!;
+  const last = nodes.length - 1;
+  const moved = nodes.pop()!;
+  if (last > 0) siftDown(0, moved, deadlines[last]!, seqs[last]!);
+  top._index = -1;
+  afterRemove();
   return top;
 }
 
+function expire(node: TimerNode): void {
+  node._expire();
+}
+
 function arm(): void {
-  if (heap.length === 0) return disarm();
-  const deadline = heap[0]!.deadline;
+  if (nodes.length === 0) return disarm();
+  const deadline = deadlines[0]!;
   if (hostTimer !== undefined) {
     if (hostDeadline <= deadline) return;
     host.clearTimeout(hostTimer);
@@ -303,14 +408,7 @@ function fire(): void {
   hostTimer = undefined;
   hostDeadline = Infinity;
   const t = now();
-  while (heap.length > 0 && heap[0]!.deadline <= t) {
-    const entry = popTop();
-    const fn = entry.fn!;
-    const arg = entry.arg;
-    entry.fn = undefined;
-    entry.arg = undefined;
-    callSoon(fn, arg);
-  }
+  while (nodes.length > 0 && deadlines[0]! <= t) callSoon(expire, popTop());
   arm();
 }
 
@@ -340,8 +438,8 @@ export function runUntil(done: () => boolean): boolean {
       runNext();
       continue;
     }
-    if (heap.length === 0) return false;
-    const delay = heap[0]!.deadline - now();
+    if (nodes.length === 0) return false;
+    const delay = deadlines[0]! - now();
     if (delay > 0) {
       blockFor(delay);
       continue;

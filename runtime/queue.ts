@@ -17,12 +17,13 @@ const STEP_DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, v
 
 /** A pending `get()` (or a step of a loop over the queue): settles when an item is handed over. */
 class Take<T> extends Handoff<T> {
-  constructor(
-    private readonly _queue: Queue<unknown>,
-    /** Settle with an IteratorResult (a loop's step) rather than the bare item. */
-    readonly _asStep: boolean,
-  ) {
+  private declare readonly _queue: Queue<unknown>;
+  /** Settle with an IteratorResult (a loop's step) rather than the bare item. */
+  declare readonly _asStep: boolean;
+  constructor(queue: Queue<unknown>, asStep: boolean) {
     super();
+    this._queue = queue;
+    this._asStep = asStep;
   }
   /** @internal Hands `item` over. */
   _deliver(item: unknown): void {
@@ -40,11 +41,12 @@ class Take<T> extends Handoff<T> {
 
 /** A pending `put()` of a full queue: its item moves into the queue when there is room. */
 class Put extends Handoff<void> {
-  constructor(
-    private readonly _queue: Queue<unknown>,
-    readonly _item: unknown,
-  ) {
+  private declare readonly _queue: Queue<unknown>;
+  declare readonly _item: unknown;
+  constructor(queue: Queue<unknown>, item: unknown) {
     super();
+    this._queue = queue;
+    this._item = item;
   }
   override _withdraw(): void {
     this._queue._putters.remove(this);

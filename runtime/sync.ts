@@ -13,7 +13,7 @@
  */
 
 import { CancelledError } from "./errors.js";
-import { FULFILLED, Future, PENDING, REJECTED } from "./future.js";
+import { FULFILLED, Future, PENDING, REJECTED, doneWith } from "./future.js";
 import type { ContextManager } from "./context.js";
 import { yieldingEnter, yieldingExit } from "./symbols.js";
 
@@ -89,7 +89,12 @@ export class Deque<T> {
  */
 export abstract class Handoff<T> extends Future<T> {
   /** @internal Whether the waiter has taken the result (so there is nothing to give back). */
-  _taken = false;
+  declare _taken: boolean;
+
+  constructor() {
+    super();
+    this._taken = false;
+  }
 
   /** @internal Takes the request off the primitive's wait list. */
   abstract _withdraw(): void;
@@ -128,9 +133,14 @@ export abstract class Handoff<T> extends Future<T> {
     return super.then(onfulfilled, onrejected);
   }
 
+  /** As `Future.next()`, and a result read this way has been taken. */
   override next(): IteratorResult<unknown, T> {
-    if (this._state === FULFILLED) this._taken = true;
-    return super.next();
+    const state = this._state;
+    if (state === PENDING) return { done: false, value: this };
+    this._observed = true;
+    if (state === REJECTED) throw this._value;
+    this._taken = true;
+    return doneWith(this._value as T);
   }
 
   /** The coroutine waiting with `yield*` was closed: let go of the request. */
@@ -170,8 +180,10 @@ export abstract class Handoff<T> extends Future<T> {
 
 /** A pending `acquire()`: settles when a permit is handed over. */
 class Grant extends Handoff<void> {
-  constructor(private readonly _owner: Permits) {
+  private declare readonly _owner: Permits;
+  constructor(owner: Permits) {
     super();
+    this._owner = owner;
   }
   override _withdraw(): void {
     this._owner._waiters.remove(this);
@@ -293,8 +305,10 @@ export class Semaphore extends Permits {
 
 /** A pending `Event.wait()`. */
 class EventWait extends Handoff<void> {
-  constructor(private readonly _owner: Event) {
+  private declare readonly _owner: Event;
+  constructor(owner: Event) {
     super();
+    this._owner = owner;
   }
   override _withdraw(): void {
     this._owner._waiters.remove(this);

@@ -12,10 +12,11 @@ import {
   describe,
   fromThenable,
   isCoroutine,
+  isNativePromise,
   isThenable,
   type Waiter,
 } from "./future.js";
-import { callOnHostTurn, callSoon, reportUnhandled } from "./loop.js";
+import { callOnHostTurn, callSoon, callSoonFromHost, reportUnhandled } from "./loop.js";
 
 /**
  * A coroutine: a generator object made by a generator function. It waits with `yield*` on
@@ -31,6 +32,19 @@ const NEXT = 0;
 const THROW = 1;
 
 let current: Task<unknown> | undefined;
+
+/** What a task's `_waitingOn` holds until its first step: a future that never settles. */
+const NOT_STARTED: Future<unknown> = new Future();
+/** What it holds while it waits for a native Promise (see `PromiseWait`). */
+const ON_PROMISE: Future<unknown> = new Future();
+
+/** @internal A task's cancellation requests; made by its first `cancel()`, as few tasks get one. */
+interface Cancellation {
+  /** A cancellation requested but not yet thrown into the coroutine. */
+  pending: CancelledError | null;
+  /** The one most recently thrown into the coroutine. */
+  delivered: CancelledError | undefined;
+}
 
 /**
  * A Future that drives a coroutine to its end; the task's result is the coroutine's return
@@ -50,22 +64,18 @@ let current: Task<unknown> | undefined;
  * ```
  */
 export class Task<T = unknown> extends Future<T> implements Waiter {
-  /**
-   * The `CancelledError` most recently thrown into this task's coroutine, if any. Code in
-   * the task compares a caught error with it to tell "this task was cancelled here" from
-   * "something I waited for failed with some CancelledError".
-   */
-  deliveredCancellation: CancelledError | undefined = undefined;
+  // A sleeping task should cost a few hundred bytes: rarely used state is kept out of the
+  // task's own fields (cancellations in a record of their own, "not started" as a marker).
   /** @internal */
-  _coro: Coroutine<T>;
+  declare _coro: Coroutine<T>;
   /** @internal */
-  _scope: Scope | null;
-  /** @internal The future the coroutine is parked on. */
-  _waitingOn: Future<unknown> | null = null;
-  /** @internal A cancellation requested but not yet thrown into the coroutine. */
-  _cancelPending: CancelledError | null = null;
+  declare _scope: Scope | null;
+  /** @internal The future the coroutine is parked on; `NOT_STARTED` before its first step. */
+  declare _waitingOn: Future<unknown> | null;
   /** @internal */
-  _started = false;
+  declare _cancellation: Cancellation | null;
+  /** @internal How it waits for native Promises; made on its first such wait. */
+  declare _promiseWait: PromiseWait | null;
 
   /**
    * Makes a task for `coro` and schedules its first step. Prefer `spawn(coro)`. The task
@@ -81,8 +91,30 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
     }
     this._coro = coro;
     this._scope = current === undefined ? null : current._scope;
+    this._waitingOn = NOT_STARTED;
+    this._cancellation = null;
+    this._promiseWait = null;
     this._scope?.add(this);
     callSoon(resume, this);
+  }
+
+  /**
+   * The `CancelledError` most recently thrown into this task's coroutine, if any. Code in
+   * the task compares a caught error with it to tell "this task was cancelled here" from
+   * "something I waited for failed with some CancelledError".
+   */
+  get deliveredCancellation(): CancelledError | undefined {
+    return this._cancellation === null ? undefined : this._cancellation.delivered;
+  }
+
+  /** @internal A cancellation requested but not yet thrown into the coroutine. */
+  get _cancelPending(): CancelledError | null {
+    return this._cancellation === null ? null : this._cancellation.pending;
+  }
+
+  /** @internal Whether the coroutine has taken its first step (or was closed before it). */
+  get _started(): boolean {
+    return this._waitingOn !== NOT_STARTED;
   }
 
   /** Tasks settle when their coroutine ends: this throws a `TypeError`. */
@@ -111,8 +143,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
    */
   override cancel(reason?: unknown): boolean {
     if (this._state !== PENDING) return false;
-    if (!this._started) {
-      this._started = true;
+    if (this._waitingOn === NOT_STARTED) {
+      this._waitingOn = null;
       const coro = this._coro;
       let outcome: unknown = new CancelledError(reason);
       try {
@@ -125,12 +157,18 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
       return true;
     }
     if (this._cancelPending !== null) return false;
-    this._cancelPending = new CancelledError(reason);
+    if (this._cancellation === null) this._cancellation = { pending: null, delivered: undefined };
+    this._cancellation.pending = new CancelledError(reason);
     const waitingOn = this._waitingOn;
     if (waitingOn !== null && waitingOn._state === PENDING) {
       if (waitingOn instanceof Task) {
         waitingOn.cancel(reason);
       } else {
+        if (waitingOn === ON_PROMISE) {
+          // Cut the reactions loose: the Promise settling later must not resume this task.
+          this._promiseWait!._task = null;
+          this._promiseWait = null;
+        }
         waitingOn._removeWaiter(this);
         this._waitingOn = null;
         waitingOn._abandon();
@@ -144,7 +182,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
   _wake(): void {
     const future = this._waitingOn!;
     this._waitingOn = null;
-    if (future instanceof Task && this._cancelPending !== null) reportOverriddenChildError(future);
+    if (this._cancelPending !== null && future instanceof Task) reportOverriddenChildError(future);
     if (future._state === FULFILLED) this._step(NEXT, future._value);
     else this._step(THROW, future._value);
   }
@@ -155,18 +193,17 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
    */
   _step(mode: typeof NEXT | typeof THROW, input: unknown): void {
     if (this._state !== PENDING) return;
-    this._started = true;
+    if (this._waitingOn === NOT_STARTED) this._waitingOn = null;
     const coro = this._coro;
     const previous = current;
     current = this;
     try {
       for (;;) {
-        const cancellation = this._cancelPending;
-        if (cancellation !== null) {
-          this._cancelPending = null;
-          this.deliveredCancellation = cancellation;
+        const cancellation = this._cancellation;
+        if (cancellation !== null && cancellation.pending !== null) {
+          input = cancellation.delivered = cancellation.pending;
+          cancellation.pending = null;
           mode = THROW;
-          input = cancellation;
         }
         let step: IteratorResult<unknown, T>;
         try {
@@ -186,6 +223,11 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
         } else if (yielded === undefined) {
           if (this._cancelPending !== null) continue;
           callSoon(resume, this);
+          return;
+        } else if (isNativePromise(yielded)) {
+          if (this._cancelPending !== null) continue;
+          this._waitingOn = ON_PROMISE;
+          (this._promiseWait ??= new PromiseWait(this))._wait(yielded);
           return;
         } else if (isThenable(yielded) && !isCoroutine(yielded)) {
           future = fromThenable(yielded);
@@ -226,7 +268,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
       state = REJECTED;
       value = this._cancelPending;
     }
-    this._cancelPending = null;
+    if (this._cancellation !== null) this._cancellation.pending = null;
     this._scope?.delete(this);
     this._settle(state, value);
     if (state === REJECTED && !this._observed && !(value instanceof CancelledError)) watchUnhandled(this);
@@ -235,6 +277,50 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
 
 function resume(task: Task<unknown>): void {
   task._step(NEXT, undefined);
+}
+
+/**
+ * @internal How a task waits for a native Promise with no Future and no closures per wait:
+ * one pair of reactions per task, reused for every Promise it waits for. A Promise's
+ * reaction runs on a microtask of its own, so the task's step runs right there when the
+ * ready queue is idle, else it is queued in order (see `callSoonFromHost`). A task that stops
+ * waiting (cancelled) cuts its pair loose, so a Promise settling later does nothing.
+ */
+class PromiseWait {
+  /** @internal The task waiting; null once cut loose. */
+  declare _task: Task<unknown> | null;
+  /** @internal How to resume it, and with what, between the settlement and its step. */
+  declare _mode: typeof NEXT | typeof THROW;
+  declare _outcome: unknown;
+  declare readonly _onFulfilled: (value: unknown) => void;
+  declare readonly _onRejected: (error: unknown) => void;
+
+  constructor(task: Task<unknown>) {
+    this._task = task;
+    this._mode = NEXT;
+    this._outcome = undefined;
+    this._onFulfilled = (value) => this._settled(NEXT, value);
+    this._onRejected = (error) => this._settled(THROW, error);
+  }
+
+  _wait(promise: Promise<unknown>): void {
+    void promise.then(this._onFulfilled, this._onRejected);
+  }
+
+  private _settled(mode: typeof NEXT | typeof THROW, outcome: unknown): void {
+    const task = this._task;
+    if (task === null || task._waitingOn !== ON_PROMISE) return;
+    task._waitingOn = null;
+    this._mode = mode;
+    this._outcome = outcome;
+    callSoonFromHost(resumeFromPromise, this);
+  }
+}
+
+function resumeFromPromise(wait: PromiseWait): void {
+  const outcome = wait._outcome;
+  wait._outcome = undefined;
+  wait._task!._step(wait._mode, outcome);
 }
 
 let unobserved: Task<unknown>[] = [];

@@ -158,7 +158,12 @@ function closePool(old: Piscina): Promise<void> {
  */
 class ThreadFuture<T> extends Future<T> {
   /** @internal piscina's abort listener, while the task is queued or running. */
-  _onAbort: (() => void) | undefined = undefined;
+  declare _onAbort: (() => void) | undefined;
+
+  constructor() {
+    super();
+    this._onAbort = undefined;
+  }
 
   override cancel(reason?: unknown): boolean {
     if (!super.cancel(reason)) return false;

@@ -153,6 +153,52 @@ describe("timers", () => {
     expect(log).toEqual(["b"]);
   });
 
+  test("a cancelled timer does not run even when it was already due", async () => {
+    const log: string[] = [];
+    const deadline = now() - 1;
+    const done = new Future<void>();
+    let b: ReturnType<typeof callAt> | undefined;
+    callAt(deadline, () => {
+      log.push("a");
+      cancelTimer(b!);
+    }, undefined);
+    b = callAt(deadline, () => log.push("b"), undefined);
+    callAt(deadline, () => done.setResult(), undefined);
+    await done;
+    expect(log).toEqual(["a"]);
+  });
+
+  test("thousands of timers with ties and cancellations fire in (deadline, creation) order", async () => {
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const base = now() - 200;
+    const log: number[] = [];
+    const expected: [number, number][] = [];
+    const timers = [];
+    for (let i = 0; i < 3000; i++) {
+      const deadline = base + random(100) + (random(4) === 0 ? 0.5 : 0);
+      timers.push(callAt(deadline, (n: number) => log.push(n), i));
+      expected.push([deadline, i]);
+    }
+    const cancelled = new Set<number>();
+    for (let k = 0; k < 1000; k++) {
+      const i = random(3000);
+      cancelTimer(timers[i]!);
+      cancelled.add(i);
+    }
+    const done = new Future<void>();
+    callAt(base + 100, () => done.setResult(), undefined);
+    await done;
+    const order = expected
+      .filter(([, i]) => !cancelled.has(i))
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+      .map(([, i]) => i);
+    expect(log).toEqual(order);
+  });
+
   test("100,000 concurrent sleeping tasks complete", async () => {
     const N = 100_000;
     function* sleeper(i: number) {

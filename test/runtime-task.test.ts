@@ -296,6 +296,29 @@ describe("cancellation", () => {
     f.setResult(1);
   });
 
+  test("a task cancelled while it waits for a Promise stops waiting; the Promise settling later changes nothing", async () => {
+    let resolveFirst!: (v: string) => void;
+    const first = new Promise<string>((resolve) => (resolveFirst = resolve));
+    const log: string[] = [];
+    function* waiter() {
+      try {
+        log.push((yield first) as string);
+      } catch (e) {
+        log.push(e instanceof CancelledError ? "cancelled" : "other");
+      }
+      // The same task waits for Promises again afterwards, and only this one resumes it.
+      log.push((yield Promise.resolve("second")) as string);
+      log.push((yield new Promise<string>((resolve) => setTimeout(() => resolve("third"), 20))) as string);
+      return log;
+    }
+    const t = spawn(waiter());
+    await delay(2);
+    t.cancel();
+    await delay(1);
+    resolveFirst("first");
+    expect(await t).toEqual(["cancelled", "second", "third"]);
+  });
+
   test("cancelling a task waiting for a child cancels the child; the child cleans up first", async () => {
     const log: string[] = [];
     let child!: Task<void>;
