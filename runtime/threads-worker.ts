@@ -305,13 +305,17 @@ async function runJob(job: BlockingJob): Promise<void> {
 }
 
 /**
- * @internal The `execArgv` for the threads this module starts: the process's, without
- * `--input-type`, which Node accepts only for string input and which would make a thread
- * started from a file fail before running any code (`node --input-type=module -e …`).
+ * @internal The `execArgv` for the threads this module starts. Normally `undefined`: a
+ * thread then inherits the process's flags, and Node leaves out by itself those a thread
+ * may not be given (process-wide V8 flags such as `--expose-gc`, which an explicit list
+ * would be refused for). Only when the process has `--input-type`, which Node accepts only
+ * for string input and which would make a thread started from a file fail before running
+ * any code (`node --input-type=module -e …`), is an explicit list given, without it.
  */
-export function workerExecArgv(): string[] {
-  const kept: string[] = [];
+export function workerExecArgv(): string[] | undefined {
   const argv = process.execArgv;
+  if (!argv.some((arg) => arg === "--input-type" || arg.startsWith("--input-type="))) return undefined;
+  const kept: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--input-type") i++;

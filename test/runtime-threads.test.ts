@@ -353,6 +353,22 @@ describe("threads never keep a process alive", () => {
     expect(stdout.trim()).toBe("pool blocking");
     expect(performance.now() - start).toBeLessThan(10_000);
   });
+
+  test("threads start under process-wide V8 flags such as --expose-gc, which workers refuse to be given", async () => {
+    const script = `
+      import { run } from ${JSON.stringify(new URL("index.js", DIST).href)};
+      import { toThread, blockOn } from ${JSON.stringify(new URL("threads.js", DIST).href)};
+      const work = ${JSON.stringify(WORK.href)};
+      const r = await run((function* () { return yield* toThread(work, "echo", "pool"); })());
+      console.log(r.args[0], blockOn(work, "later", "blocking", 1), typeof gc);
+    `;
+    const file = join(mkdtempSync(join(tmpdir(), "yielding-gc-")), "main.mjs");
+    writeFileSync(file, script);
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ["--expose-gc", file], { timeout: 20_000 }, (error, out) => (error ? reject(error) : resolve(out))),
+    );
+    expect(stdout.trim()).toBe("pool blocking function");
+  });
 });
 
 describe("blockOn's supervisor", () => {
