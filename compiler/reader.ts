@@ -22,7 +22,10 @@ export interface MarkedSource {
   readonly code: string;
   readonly offsets: OffsetMap;
   readonly markers: Markers;
-  /** Every identifier name the file spells, so generated names can avoid them all. */
+  /**
+   * The identifier names the file spells that a generated name could be: those starting
+   * with `_` (generated names all do) or with a marker's name.
+   */
   readonly identifiers: ReadonlySet<string>;
 }
 
@@ -34,7 +37,12 @@ export interface ReadOptions {
 interface SignificantToken {
   readonly type: string;
   readonly value: string;
-  readonly start: number;
+}
+
+/** The significant tokens of a file, as js-tokens made them, and where each starts. */
+interface Tokens {
+  readonly list: SignificantToken[];
+  readonly starts: number[];
 }
 
 /** A bracket the tokenizer has opened and not yet closed. */
@@ -61,9 +69,14 @@ const CLOSERS: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
  */
 export function read(source: string, options: ReadOptions): MarkedSource | null {
   if (!source.includes("yielding")) return null;
-  const tokens = significantTokens(source, options.jsx);
+  const { list: tokens, starts } = significantTokens(source, options.jsx);
   const identifiers = new Set<string>();
-  for (const token of tokens) if (token.type === "IdentifierName" || token.type === "JSXIdentifier") identifiers.add(token.value);
+  for (const token of tokens) {
+    const name = token.value;
+    if ((token.type === "IdentifierName" || token.type === "JSXIdentifier") && (name.charCodeAt(0) === 95 /* _ */ || name.startsWith(LOOP_MARKER))) {
+      identifiers.add(name);
+    }
+  }
   const markers: Markers = { loop: freshName(LOOP_MARKER, identifiers) };
   const offsets = new OffsetMap(source);
   let code = "";
@@ -86,7 +99,7 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
       stack.push({ open: token.value, head: token.value === "(" ? loopHeadKind(tokens, i) : null, marked: false });
     } else if (isCloser(token)) {
       const frame = popMatching(stack, CLOSERS[token.value] ?? "{");
-      if (frame?.marked) edit(token.start, token.start, ")");
+      if (frame?.marked) edit(starts[i]!, starts[i]!, ")");
     } else if (token.type === "TemplateHead") {
       stack.push({ open: "`", head: null, marked: false });
     } else if (token.type === "TemplateTail") {
@@ -99,7 +112,7 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
       if (previous.value === "in") {
         // `for (k in yielding(x))` and `yielding[i]`, `` yielding`t` `` are plain JavaScript.
         if (continuesIdentifier(tokens[i + 1]!)) continue;
-        throw compileErrorAt("E_FOR_IN", "yielding loops iterate values: write `of`", source, token.start, options.filename);
+        throw compileErrorAt("E_FOR_IN", "yielding loops iterate values: write `of`", source, starts[i]!, options.filename);
       }
       if (previous.value !== "of") continue;
       if (frame.head === "for-await") {
@@ -107,12 +120,12 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
           "E_FOR_AWAIT",
           "`for await` cannot iterate a `yielding` source: write `for (… of yielding …)` in a generator function",
           source,
-          token.start,
+          starts[i]!,
           options.filename,
         );
       }
       frame.marked = true;
-      edit(token.start, token.start + token.value.length, `${markers.loop}(`);
+      edit(starts[i]!, starts[i]! + token.value.length, `${markers.loop}(`);
     }
   }
   if (copiedUpTo === 0) return null; // `yielding` appeared, but never as the keyword
@@ -121,8 +134,9 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
 }
 
 /** Every token that is not white space, a line break or a comment, with its offset. */
-function significantTokens(source: string, jsx: boolean): SignificantToken[] {
-  const tokens: SignificantToken[] = [];
+function significantTokens(source: string, jsx: boolean): Tokens {
+  const list: SignificantToken[] = [];
+  const starts: number[] = [];
   let start = 0;
   for (const token of jsTokens(source, { jsx })) {
     switch (token.type) {
@@ -133,11 +147,12 @@ function significantTokens(source: string, jsx: boolean): SignificantToken[] {
       case "HashbangComment":
         break;
       default:
-        tokens.push({ type: token.type, value: token.value, start });
+        list.push(token);
+        starts.push(start);
     }
     start += token.value.length;
   }
-  return tokens;
+  return { list, starts };
 }
 
 function isOpener(token: SignificantToken): boolean {
