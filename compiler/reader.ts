@@ -27,6 +27,8 @@ export interface MarkedSource {
    * with `_` (generated names all do) or with a marker's name.
    */
   readonly identifiers: ReadonlySet<string>;
+  /** Where each marker call starts in `code`, ascending: the parser's offsets of the sites. */
+  readonly sites: readonly number[];
 }
 
 export interface ReadOptions {
@@ -79,6 +81,7 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
   }
   const markers: Markers = { loop: freshName(LOOP_MARKER, identifiers) };
   const offsets = new OffsetMap(source);
+  const sites: number[] = [];
   let code = "";
   let copiedUpTo = 0;
   let shift = 0;
@@ -125,12 +128,13 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
         );
       }
       frame.marked = true;
+      sites.push(starts[i]! + shift);
       edit(starts[i]!, starts[i]! + token.value.length, `${markers.loop}(`);
     }
   }
   if (copiedUpTo === 0) return null; // `yielding` appeared, but never as the keyword
   code += source.slice(copiedUpTo);
-  return { code, offsets, markers, identifiers };
+  return { code, offsets, markers, identifiers, sites };
 }
 
 /** Every token that is not white space, a line break or a comment, with its offset. */

@@ -13,8 +13,10 @@ export interface DesugarOptions {
   filename: string;
   markers: Markers;
   offsets: OffsetMap;
-  /** Every identifier name in the file (from the reader). */
+  /** The identifier names a generated name could collide with (from the reader). */
   identifiers: ReadonlySet<string>;
+  /** The parser's offsets of the marker calls (from the reader). */
+  sites: readonly number[];
   /** Import specifier of the runtime. */
   runtime: string;
   module: "esm" | "cjs";
@@ -30,7 +32,8 @@ export function desugar(ast: t.File, edits: MagicString, options: DesugarOptions
   const loopMarker = options.markers.loop;
   const isMarkedLoop = (node: t.Node): boolean =>
     node.type === "ForOfStatement" && t.isCallExpression(node.right) && t.isIdentifier(node.right.callee, { name: loopMarker });
-  const loops = findSites(ast.program, isMarkedLoop);
+  // A loop holds its marker call, so only subtrees around a marker need a look.
+  const loops = findSites(ast.program, isMarkedLoop, options.sites);
 
   const names = new NameAllocator(options.identifiers);
   const helpers = new Map<string, string>();

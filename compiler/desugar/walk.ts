@@ -14,14 +14,17 @@ export type Site = readonly Step[];
  * Walks the tree depth-first in source order and returns every node `pick` accepts,
  * each with its ancestry. A plain walk over Babel's visitor keys: the desugarer needs no
  * scope analysis, and `@babel/traverse` costs several times a parse on large files.
+ * `within`, when given, lists the only offsets (ascending) a picked node can start at:
+ * subtrees that hold none of them are skipped.
  */
-export function findSites(root: t.Node, pick: (node: t.Node) => boolean): Site[] {
+export function findSites(root: t.Node, pick: (node: t.Node) => boolean, within?: readonly number[]): Site[] {
   const sites: Site[] = [];
   // The path down to the current node, as parallel stacks: a Step object is made only for
   // the nodes on the path to a picked node, not for every node visited.
   const nodes: t.Node[] = [];
   const keys: (string | null)[] = [];
   const visit = (node: t.Node, key: string | null): void => {
+    if (within && !holdsAny(within, node.start ?? 0, node.end ?? Infinity)) return;
     nodes.push(node);
     keys.push(key);
     if (pick(node)) sites.push(nodes.map((n, depth) => ({ node: n, key: keys[depth]! })));
@@ -43,4 +46,16 @@ export function findSites(root: t.Node, pick: (node: t.Node) => boolean): Site[]
   };
   visit(root, null);
   return sites;
+}
+
+/** Whether an ascending list has a value in [start, end). */
+function holdsAny(sorted: readonly number[], start: number, end: number): boolean {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < start) low = mid + 1;
+    else high = mid;
+  }
+  return low < sorted.length && sorted[low]! < end;
 }
