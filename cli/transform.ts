@@ -26,9 +26,10 @@ export function hasModuleSyntax(code: string, filename: string): boolean {
 /**
  * `compile` with the module format Node would give the file, so that the runtime import
  * is an `import` in ES modules and a `require` in CommonJS ones: `options.module` if
- * set, else `declaredFormat`, else detected from the code (compiled as CommonJS first,
- * and again as ESM if it does not parse as a script or turns out to be a module). `module` is the format used;
- * it is `undefined` for a source without the syntax when `needFormat` is false.
+ * set, else `declaredFormat`, else detected from the code as Node does (compiled as
+ * CommonJS, which parses it as a script, and again as ESM if it does not parse as one).
+ * `module` is the format used; it is `undefined` for a source without the syntax when
+ * `needFormat` is false.
  */
 export function compileWithFormat(
   source: string,
@@ -45,10 +46,11 @@ export function compileWithFormat(
     if (!(error instanceof CompileError && error.code === "E_SYNTAX")) throw error;
     return { ...compile(source, { ...options, module: "esm" }), module: "esm" };
   }
-  if (asCjs.code === source && !needFormat) return { ...asCjs, module: undefined };
-  if (!hasModuleSyntax(asCjs.code, options.filename)) return { ...asCjs, module: "cjs" };
-  if (asCjs.code === source) return { ...asCjs, module: "esm" };
-  return { ...compile(source, { ...options, module: "esm" }), module: "esm" };
+  // Compiled, the file parsed as a script: CommonJS, as Node would decide too.
+  if (asCjs.code !== source) return { ...asCjs, module: "cjs" };
+  // Without the syntax nothing was parsed: only look when the caller needs the format.
+  if (!needFormat) return { ...asCjs, module: undefined };
+  return { ...asCjs, module: hasModuleSyntax(source, options.filename) ? "esm" : "cjs" };
 }
 
 /** ts-blank-space's signature: types replaced by spaces, so every position stays where it was. */

@@ -40,7 +40,6 @@ export function desugar(ast: t.File, edits: MagicString, options: DesugarOptions
   const context: DesugarContext = {
     source: options.source,
     filename: options.filename,
-    markers: options.markers,
     edits,
     original: (offset) => options.offsets.toOriginal(offset ?? 0),
     freshName: (hint) => names.fresh(hint),

@@ -1,12 +1,10 @@
 import type MagicString from "magic-string";
-import type { Markers } from "../reader.js";
 
 /** What every desugaring step needs to know about the file being compiled. */
 export interface DesugarContext {
   /** The original source, for messages and for the source text of expressions. */
   readonly source: string;
   readonly filename: string;
-  readonly markers: Markers;
   /** The edits to the original source that make the output. */
   readonly edits: MagicString;
   /** The original offset of a parser offset (the parser read the marked source). */
