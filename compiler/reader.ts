@@ -8,13 +8,22 @@ import { OffsetMap } from "./offsets.js";
  * the parser accepts — a call to a marker function whose name cannot occur in the file —
  * recording every edit so positions map back to the original.
  *
- *   for (HEAD of yielding E) S   →   for (HEAD of MARKER(E)) S
+ *   for (HEAD of yielding E) S                      →   for (HEAD of LOOP(E)) S
+ *   with (yielding E) S                             →   for (WITH(E);;) S
+ *   with (const a = yielding E, b = yielding F) S   →   for (const a = WITH(E), b = WITH(F);;) S
+ *
+ * A `with` statement is a syntax error in strict code, so the reader turns each of ours
+ * into a `for (;;)` the parser accepts (with the same scoping of its bindings); the
+ * desugarer knows those loops by their offsets, and checks what a `for` would allow that a
+ * `with` does not (a `break` with nothing to break, a `continue` to its label).
  */
 
 /** Names of the marker functions chosen for one file. */
 export interface Markers {
   /** Wraps the iterable of a yielding for-of loop. */
   readonly loop: string;
+  /** Wraps the manager expression of a yielding `with`. */
+  readonly with: string;
 }
 
 /** The reader's product: source the parser accepts, and the way back to the original. */
@@ -27,8 +36,13 @@ export interface MarkedSource {
    * with `_` (generated names all do) or with a marker's name.
    */
   readonly identifiers: ReadonlySet<string>;
-  /** Where each marker call starts in `code`, ascending: the parser's offsets of the sites. */
+  /**
+   * Where each marker call, and each `for` that was a yielding `with`, starts in `code`,
+   * ascending: the parser's offsets of the sites.
+   */
   readonly sites: readonly number[];
+  /** Where each `for` that was a yielding `with` starts in `code`, ascending. */
+  readonly withStatements: readonly number[];
 }
 
 export interface ReadOptions {
@@ -50,13 +64,18 @@ interface Tokens {
 /** A bracket the tokenizer has opened and not yet closed. */
 interface Frame {
   readonly open: string;
-  /** For `(`: whether it opens the head of `for (` or `for await (`. */
-  readonly head: "for" | "for-await" | null;
-  /** Set when this head holds `of yielding E`: E ends where this frame closes. */
+  /**
+   * For `(`: whether it opens the head of `for (`, `for await (`, or one of our `with (`:
+   * `with (yielding E)` ("with-expression") or `with (const|let …)` ("with-bindings").
+   */
+  readonly head: "for" | "for-await" | "with-expression" | "with-bindings" | null;
+  /** Set while a marker call opened in this frame waits for its `)`. */
   marked: boolean;
 }
 
-const LOOP_MARKER = "yielding$loop";
+const MARKER_PREFIX = "yielding$";
+const LOOP_MARKER = `${MARKER_PREFIX}loop`;
+const WITH_MARKER = `${MARKER_PREFIX}with`;
 
 /** Tokens after which `yielding` is an ordinary identifier even in keyword position (SPEC §2). */
 const WORDS_THAT_CONTINUE = new Set(["in", "of", "instanceof", "as", "satisfies"]);
@@ -75,13 +94,14 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
   const identifiers = new Set<string>();
   for (const token of tokens) {
     const name = token.value;
-    if ((token.type === "IdentifierName" || token.type === "JSXIdentifier") && (name.charCodeAt(0) === 95 /* _ */ || name.startsWith(LOOP_MARKER))) {
+    if ((token.type === "IdentifierName" || token.type === "JSXIdentifier") && (name.charCodeAt(0) === 95 /* _ */ || name.startsWith(MARKER_PREFIX))) {
       identifiers.add(name);
     }
   }
-  const markers: Markers = { loop: freshName(LOOP_MARKER, identifiers) };
+  const markers: Markers = { loop: freshName(LOOP_MARKER, identifiers), with: freshName(WITH_MARKER, identifiers) };
   const offsets = new OffsetMap(source);
   const sites: number[] = [];
+  const withStatements: number[] = [];
   let code = "";
   let copiedUpTo = 0;
   let shift = 0;
@@ -95,14 +115,39 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
     shift += text.length - (end - start);
   };
 
+  /** Opens a marker call in place of the `yielding` at token `i`. */
+  const openMarker = (i: number, frame: Frame, marker: string): void => {
+    frame.marked = true;
+    sites.push(starts[i]! + shift);
+    edit(starts[i]!, starts[i]! + "yielding".length, `${marker}(`);
+  };
+
   const stack: Frame[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     if (isOpener(token)) {
-      stack.push({ open: token.value, head: token.value === "(" ? loopHeadKind(tokens, i) : null, marked: false });
+      const head = token.value === "(" ? (loopHeadKind(tokens, i) ?? withHeadKind(tokens, i, source, starts, options.filename)) : null;
+      const frame: Frame = { open: token.value, head, marked: false };
+      stack.push(frame);
+      if (head === "with-expression" || head === "with-bindings") {
+        // `with` → `for `: same length, so the statement keeps its offsets.
+        withStatements.push(starts[i - 1]! + shift);
+        sites.push(starts[i - 1]! + shift);
+        edit(starts[i - 1]!, starts[i - 1]! + "with".length, "for ");
+        if (head === "with-expression") openMarker(i + 1, frame, markers.with);
+      }
     } else if (isCloser(token)) {
       const frame = popMatching(stack, CLOSERS[token.value] ?? "{");
-      if (frame?.marked) edit(starts[i]!, starts[i]!, ")");
+      const close = frame?.marked ? ")" : "";
+      const isWith = frame?.head === "with-expression" || frame?.head === "with-bindings";
+      if (close || isWith) edit(starts[i]!, starts[i]!, isWith ? `${close};;` : close);
+    } else if (token.value === "," && token.type === "Punctuator") {
+      // `with (const a = yielding E, b = …)`: E ends at the comma.
+      const frame = stack[stack.length - 1];
+      if (frame?.head === "with-bindings" && frame.marked) {
+        frame.marked = false;
+        edit(starts[i]!, starts[i]!, ")");
+      }
     } else if (token.type === "TemplateHead") {
       stack.push({ open: "`", head: null, marked: false });
     } else if (token.type === "TemplateTail") {
@@ -111,6 +156,12 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
       const frame = stack[stack.length - 1];
       if (!frame?.head || !startsExpression(tokens[i + 1])) continue;
       const previous = tokens[i - 1]!;
+      if (frame.head === "with-bindings") {
+        // `with (const a = yielding E)`: the keyword right after a binding's `=`.
+        if (previous.type === "Punctuator" && previous.value === "=" && !frame.marked) openMarker(i, frame, markers.with);
+        continue;
+      }
+      if (frame.head === "with-expression") continue;
       if (previous.type !== "IdentifierName") continue;
       if (previous.value === "in") {
         // `for (k in yielding(x))` and `yielding[i]`, `` yielding`t` `` are plain JavaScript.
@@ -127,14 +178,12 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
           options.filename,
         );
       }
-      frame.marked = true;
-      sites.push(starts[i]! + shift);
-      edit(starts[i]!, starts[i]! + token.value.length, `${markers.loop}(`);
+      openMarker(i, frame, markers.loop);
     }
   }
   if (copiedUpTo === 0) return null; // `yielding` appeared, but never as the keyword
   code += source.slice(copiedUpTo);
-  return { code, offsets, markers, identifiers, sites };
+  return { code, offsets, markers, identifiers, sites, withStatements };
 }
 
 /** Every token that is not white space, a line break or a comment, with its offset. */
@@ -191,6 +240,29 @@ function loopHeadKind(tokens: readonly SignificantToken[], index: number): Frame
   // `a.for (…)` and `a?.for (…)` are calls of a method named `for`.
   if (before && before.type === "Punctuator" && (before.value === "." || before.value === "?.")) return null;
   return kind;
+}
+
+/**
+ * Whether the `(` at `index` opens the head of one of our `with` statements: `with (yielding
+ * E)` or `with (const|let BINDING …)` (a declaration there is never plain JavaScript). A
+ * `with (var …)` is reported here: its bindings must be block-scoped.
+ */
+function withHeadKind(tokens: readonly SignificantToken[], index: number, source: string, starts: readonly number[], filename: string): Frame["head"] {
+  if (!isWord(tokens[index - 1], "with")) return null;
+  const before = tokens[index - 2];
+  if (before && before.type === "Punctuator" && (before.value === "." || before.value === "?.")) return null;
+  const first = tokens[index + 1];
+  const second = tokens[index + 2];
+  if (isWord(first, "yielding") && startsExpression(second)) return "with-expression";
+  if (isWord(first, "const")) return "with-bindings";
+  // `with (let)` and `with (let.x)` are plain sloppy JavaScript; `let` then a name or a pattern is a declaration.
+  if (isWord(first, "let") && second && (second.value === "[" || second.value === "{" || (second.type === "IdentifierName" && !WORDS_THAT_CONTINUE.has(second.value)))) {
+    return "with-bindings";
+  }
+  if (isWord(first, "var")) {
+    throw compileErrorAt("E_WITH_VAR", "a `with` binding is scoped to its block: write `const` or `let`, not `var`", source, starts[index + 1]!, filename);
+  }
+  return null;
 }
 
 function isWord(token: SignificantToken | undefined, word: string): boolean {

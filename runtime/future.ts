@@ -309,6 +309,14 @@ export function wait(waitable: unknown): unknown {
   );
 }
 
+/** @internal Waits for `x` if it is a waitable (suspending only if it is pending); else returns it. */
+export function* waitIfNeeded(x: unknown): Generator<unknown, unknown, unknown> {
+  if (x instanceof Future) return yield* x;
+  if (isCoroutine(x)) return yield* x;
+  if (isThenable(x)) return yield* fromThenable(x);
+  return x;
+}
+
 /** Any object with a `then(onFulfilled, onRejected)` method, Promise-like or not. */
 export interface Thenable<T> {
   then(onfulfilled: (value: T) => unknown, onrejected: (reason: any) => unknown): unknown;

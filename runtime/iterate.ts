@@ -23,7 +23,7 @@
  * and reused for every step that waits.
  */
 
-import { FULFILLED, Future, PENDING, fromThenable, isCoroutine, isNativePromise, isThenable } from "./future.js";
+import { FULFILLED, Future, PENDING, fromThenable, isCoroutine, isNativePromise, isThenable, waitIfNeeded } from "./future.js";
 import { yieldingIterator } from "./symbols.js";
 import { Task, currentTask } from "./task.js";
 
@@ -440,14 +440,6 @@ function openIterator(source: unknown, method: unknown, sourceText: string, key:
     throw new TypeError(`${sourceText}[${key}]() returned an iterator without a next() method`);
   }
   return iter as AnyIterator;
-}
-
-/** Waits for `x` if it is a waitable (suspending only if it is pending); else returns it. */
-function* waitIfNeeded(x: unknown): Generator<unknown, unknown, unknown> {
-  if (x instanceof Future) return yield* x;
-  if (isCoroutine(x)) return yield* x;
-  if (isThenable(x)) return yield* fromThenable(x);
-  return x;
 }
 
 /** The result of a settled future, read without waiting (marking it observed); throws its error. */

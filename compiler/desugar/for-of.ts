@@ -1,7 +1,7 @@
 import * as t from "@babel/types";
 import { compileErrorAt } from "../errors.js";
 import type { DesugarContext } from "./types.js";
-import { findSites, type Site } from "./walk.js";
+import { referencesAny, type Site } from "./walk.js";
 
 /*
  * `for (HEAD of yielding E) BODY` (SPEC §3), lowered by editing the original text: E,
@@ -82,9 +82,5 @@ function lowerForOf(site: Site, marker: t.CallExpression, names: { it: string; e
 function needsHeadScope(site: Site, marker: t.CallExpression): boolean {
   const head = (site[site.length - 1]!.node as t.ForOfStatement).left;
   if (!t.isVariableDeclaration(head) || head.kind === "var") return false;
-  const names = Object.keys(t.getBindingIdentifiers(head));
-  const iterable = marker.arguments[0]!;
-  return findSites(iterable, (node) => t.isIdentifier(node) && names.includes(node.name)).some((found) =>
-    t.isReferenced(found[found.length - 1]!.node, found[found.length - 2]?.node ?? iterable, found[found.length - 3]?.node),
-  );
+  return referencesAny(marker.arguments[0]!, Object.keys(t.getBindingIdentifiers(head)));
 }

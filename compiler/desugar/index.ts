@@ -5,6 +5,7 @@ import type { Markers } from "../reader.js";
 import { NameAllocator } from "../names.js";
 import { requireGeneratorContext } from "./context.js";
 import { planForOf } from "./for-of.js";
+import { planWith, withMarkers } from "./with.js";
 import type { DesugarContext } from "./types.js";
 import { findSites, type Site } from "./walk.js";
 
@@ -15,8 +16,10 @@ export interface DesugarOptions {
   offsets: OffsetMap;
   /** The identifier names a generated name could collide with (from the reader). */
   identifiers: ReadonlySet<string>;
-  /** The parser's offsets of the marker calls (from the reader). */
+  /** The parser's offsets of the marker calls and of the `with` statements (from the reader). */
   sites: readonly number[];
+  /** The parser's offsets of the `for (…;;)` statements that are `with` statements (from the reader). */
+  withStatements: readonly number[];
   /** Import specifier of the runtime. */
   runtime: string;
   module: "esm" | "cjs";
@@ -32,8 +35,10 @@ export function desugar(ast: t.File, edits: MagicString, options: DesugarOptions
   const loopMarker = options.markers.loop;
   const isMarkedLoop = (node: t.Node): boolean =>
     node.type === "ForOfStatement" && t.isCallExpression(node.right) && t.isIdentifier(node.right.callee, { name: loopMarker });
-  // A loop holds its marker call, so only subtrees around a marker need a look.
-  const loops = findSites(ast.program, isMarkedLoop, options.sites);
+  const withStarts = new Set(options.withStatements);
+  const isWith = (node: t.Node): boolean => node.type === "ForStatement" && withStarts.has(node.start!);
+  // Only subtrees around a marker call or a `with` need a look.
+  const sites = findSites(ast.program, (node) => isMarkedLoop(node) || isWith(node), options.sites);
 
   const names = new NameAllocator(options.identifiers);
   const helpers = new Map<string, string>();
@@ -53,9 +58,18 @@ export function desugar(ast: t.File, edits: MagicString, options: DesugarOptions
     },
   };
 
-  const markerOf = (site: Site) => (site[site.length - 1]!.node as t.ForOfStatement).right as t.CallExpression;
-  for (const site of loops) requireGeneratorContext(site, context.original(markerOf(site).start), context);
-  const lowerings = loops.map((site) => planForOf(site, markerOf(site), context));
+  const nodeOf = (site: Site) => site[site.length - 1]!.node;
+  const lowerings = sites.map((site) => {
+    const node = nodeOf(site);
+    if (node.type === "ForOfStatement") {
+      const marker = node.right as t.CallExpression;
+      requireGeneratorContext(site, context.original(marker.start), context);
+      return planForOf(site, marker, context);
+    }
+    const lowering = planWith(site, options.markers.with, isWith, context);
+    requireGeneratorContext(site, context.original(withMarkers(node as t.ForStatement)[0]!.start), context);
+    return lowering;
+  });
   for (let i = lowerings.length - 1; i >= 0; i--) lowerings[i]!();
   if (helpers.size > 0) importRuntime(ast.program, helpers, context, options);
 }

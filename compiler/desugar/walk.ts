@@ -59,3 +59,14 @@ function holdsAny(sorted: readonly number[], start: number, end: number): boolea
   }
   return low < sorted.length && sorted[low]! < end;
 }
+
+/**
+ * Whether `expression` refers to (reads or writes, not merely spells as a property key) a
+ * variable named in `names`: used to find expressions evaluated in their own bindings'
+ * temporal dead zone, such as `f(x)` in `for (const x of yielding f(x))`.
+ */
+export function referencesAny(expression: t.Node, names: readonly string[]): boolean {
+  return findSites(expression, (node) => t.isIdentifier(node) && names.includes(node.name)).some((found) =>
+    t.isReferenced(found[found.length - 1]!.node, found[found.length - 2]?.node ?? expression, found[found.length - 3]?.node),
+  );
+}
