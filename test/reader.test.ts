@@ -6,7 +6,7 @@ const options = { filename: "input.js", jsx: false };
 /** The marked source, with the marker's name replaced by `MARK` for readable expectations. */
 function marked(source: string, jsx = false): string | null {
   const result = read(source, { ...options, jsx });
-  return result ? result.code.replaceAll(result.markers.loop, "MARK") : null;
+  return result ? result.code.replaceAll(result.markers.loop, "MARK").replaceAll(result.markers.with, "WITH") : null;
 }
 
 describe("reader: SPEC §2 contextual keyword", () => {
@@ -72,6 +72,54 @@ describe("reader: SPEC §2 contextual keyword", () => {
     expect(result.offsets.toOriginal(at("f()"))).toBe(source.indexOf("f()"));
     expect(result.offsets.toOriginal(at(result.markers.loop))).toBe(source.indexOf("yielding"));
     expect(result.offsets.position(source.indexOf("f()"))).toEqual({ line: 1, column: 23, index: 23 });
+  });
+});
+
+describe("reader: with (… yielding …) (SPEC §2 place 2, §4)", () => {
+  it.each([
+    ["with (yielding m) S;", "for  (WITH( m);;) S;"],
+    ["with (yielding (m)) {}", "for  (WITH( (m));;) {}"],
+    ["with (yielding new Lock()) {}", "for  (WITH( new Lock());;) {}"],
+    ["with (const a = yielding m) {}", "for  (const a = WITH( m);;) {}"],
+    ["with (let a = yielding m) {}", "for  (let a = WITH( m);;) {}"],
+    ["with (const a = yielding f(1, 2), b = yielding g) {}", "for  (const a = WITH( f(1, 2)), b = WITH( g);;) {}"],
+    ["with (const { a, b } = yielding m, [c] = yielding n) {}", "for  (const { a, b } = WITH( m), [c] = WITH( n);;) {}"],
+    ["with (const a: Map<K, V> = yielding m) {}", "for  (const a: Map<K, V> = WITH( m);;) {}"],
+    ["with (let [a] = yielding m) {}", "for  (let [a] = WITH( m);;) {}"],
+    // A declaration is never plain JavaScript there: the head is ours even without the keyword.
+    ["with (const a = m) {}", "for  (const a = m;;) {}"],
+    ["with (const { a = yielding } = yielding m) {}", "for  (const { a = yielding } = WITH( m);;) {}"],
+    ["L: with\n(\n  yielding m\n) {}", "L: for \n(\n  WITH( m\n);;) {}"],
+  ])("marks %j", (source, expected) => {
+    expect(marked(`yielding; ${source}`)).toBe(`yielding; ${expected}`);
+  });
+
+  it.each([
+    "with (yielding) {}",
+    "with (yielding.inner) {}",
+    "with (yielding - 1) {}",
+    "with (yielding in o) {}",
+    "with (let) {}",
+    "with (let.x) {}",
+    "with (let in o) {}",
+    "with (o) { yielding(1); }",
+    "a.with (yielding (x));",
+    "a?.with (yielding (x));",
+    "with (o) for (x of [yielding]) ;",
+  ])("leaves %j alone", (source) => {
+    expect(marked(source)).toBeNull();
+  });
+
+  it("records the with-statements among the sites, in order", () => {
+    const result = read("function* f() { for (x of yielding a) with (yielding b) {} }", options)!;
+    expect(result.withStatements.map((at) => result.code.slice(at, at + 4))).toEqual(["for "]);
+    expect(result.sites.map((at) => result.code.slice(at, at + 5))).toEqual([result.markers.loop.slice(0, 5), "for  ", result.markers.with.slice(0, 5)]);
+  });
+
+  it("reports `with (var …)` as E_WITH_VAR at `var`", () => {
+    expect(() => read("yielding;\nwith (var a = yielding m) {}", options)).toThrow(
+      expect.objectContaining({ code: "E_WITH_VAR", line: 2, column: 7 }),
+    );
   });
 });
 

@@ -10,7 +10,16 @@ import { ROOT } from "./helpers/fixtures.js";
  * types, with the loop variable typed from the source. Each `@ts-expect-error` line below
  * would be an unused directive (an error) if the variable were `any`.
  */
-const program = `import { Future, run, sleep, wait } from "yielding/runtime";
+const program = `import { Future, Lock, contextManager, run, sleep, wait, yieldingEnter, yieldingExit } from "yielding/runtime";
+
+interface Connection { query(sql: string): Future<string[]> }
+function* connect(): Generator<unknown, { [yieldingEnter](): Future<Connection>; [yieldingExit](): void }, unknown> {
+  yield* sleep(1);
+  return { [yieldingEnter]: () => sleep(1, { query: (sql: string) => sleep(1, [sql]) }), [yieldingExit]() {} };
+}
+const session = contextManager<{ user: string }>(function* (provide) {
+  yield* provide({ user: "ada" });
+});
 
 async function* names(): AsyncGenerator<string> {
   yield "ada";
@@ -33,6 +42,15 @@ function* main(): Generator<unknown, number, unknown> {
     // @ts-expect-error waited values are unwrapped: a boolean, not a Future
     const f: Future<boolean> = flag;
   }
+  with (const s = yielding session, t = yielding Promise.resolve(session)) {
+    const user: string = s.user + t.user;
+    // @ts-expect-error the bound value is what enter provides, not the manager
+    const m: typeof session = t;
+  }
+  with (const conn = yielding connect()) {
+    const rows: string[] = yield* conn.query("select 1");
+  }
+  with (yielding new Lock()) total++;
   const fromPromise: string = yield* wait(Promise.resolve("x"));
   const slept: number = yield* sleep(1, 5);
   return total + fromPromise.length + slept;
@@ -46,7 +64,7 @@ const tmp = mkdtempSync(join(ROOT, "tmp", "types-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("compiled TypeScript", () => {
-  it("type-checks, with loop variables typed from their source", () => {
+  it("type-checks, with loop variables and with-bindings typed from their source", () => {
     const file = join(tmp, "main.ts");
     writeFileSync(file, compile(program, { filename: "main.ts" }).code);
     const host = ts.createProgram([file], {
