@@ -309,6 +309,13 @@ export function wait(waitable: unknown): unknown {
   );
 }
 
+/** @internal The result of a settled future, read without waiting (marking it observed); throws its error. */
+export function outcome(future: Future<unknown>): unknown {
+  future._observed = true;
+  if (future._state !== FULFILLED) throw future._value;
+  return future._value;
+}
+
 /** @internal Waits for `x` if it is a waitable (suspending only if it is pending); else returns it. */
 export function* waitIfNeeded(x: unknown): Generator<unknown, unknown, unknown> {
   if (x instanceof Future) return yield* x;

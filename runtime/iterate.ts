@@ -23,7 +23,7 @@
  * and reused for every step that waits.
  */
 
-import { FULFILLED, Future, PENDING, fromThenable, isCoroutine, isNativePromise, isThenable, waitIfNeeded } from "./future.js";
+import { Future, PENDING, fromThenable, isCoroutine, isNativePromise, isThenable, outcome, waitIfNeeded } from "./future.js";
 import { yieldingIterator } from "./symbols.js";
 import { Task, currentTask } from "./task.js";
 
@@ -440,13 +440,6 @@ function openIterator(source: unknown, method: unknown, sourceText: string, key:
     throw new TypeError(`${sourceText}[${key}]() returned an iterator without a next() method`);
   }
   return iter as AnyIterator;
-}
-
-/** The result of a settled future, read without waiting (marking it observed); throws its error. */
-function outcome(future: Future<unknown>): unknown {
-  future._observed = true;
-  if (future._state !== FULFILLED) throw future._value;
-  return future._value;
 }
 
 function isObject(x: unknown): x is object {

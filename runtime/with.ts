@@ -3,10 +3,10 @@
  * compiler emits this shape, one block per binding (several bindings nest left to right):
  *
  * ```js
- * { const _cm = withContext(E, "E"); yield* _cm.enter();
+ * { const _cm = withContext(E, "E"); if (!_cm.enter()) yield* _cm.wait();
  *   try { const b = _cm.value; BODY }
- *   catch (_err) { yield* _cm.fail(_err); }
- *   finally { if (_cm.open) yield* _cm.exit(); } }
+ *   catch (_err) { if (!_cm.fail(_err)) yield* _cm.wait(); }
+ *   finally { if (_cm.open && !_cm.exit()) yield* _cm.wait(); } }
  * ```
  *
  * `enter()` finds the protocol and enters (exit is not called if that throws); the bound
@@ -14,21 +14,23 @@
  * exits. `fail(e)` exits after an error and rethrows it unless the manager suppressed it;
  * `exit()` exits after normal completion, `break`, `continue` or `return`. Exit runs once:
  * `fail` clears `open` before it calls the manager.
+ *
+ * Each step runs at once when nothing is pending (a `yield*` costs about 20 ns even when it
+ * does not suspend); only a step that must wait returns `false`, and `yield* wait()` then
+ * suspends the task until that step is done.
  */
 
 import { SuppressedError } from "./errors.js";
-import { Future, isCoroutine, isThenable, waitIfNeeded } from "./future.js";
+import { Future, PENDING, isCoroutine, isThenable, outcome, waitIfNeeded } from "./future.js";
 import { yieldingEnter, yieldingExit } from "./symbols.js";
 
-/** How a manager is entered and exited (SPEC §4.2 a–c). */
-const enum Protocol {
-  /** `[yieldingEnter]()` / `[yieldingExit](hasError, error)`. */
-  EnterExit,
-  /** `[Symbol.asyncDispose]()`, waited. */
-  AsyncDispose,
-  /** `[Symbol.dispose]()`. */
-  Dispose,
-}
+/** How a manager is entered and exited (SPEC §4.2 a–c): `[yieldingEnter]()` / `[yieldingExit](hasError, error)`. */
+const ENTER_EXIT = 0;
+/** `[Symbol.asyncDispose]()`, waited. */
+const ASYNC_DISPOSE = 1;
+/** `[Symbol.dispose]()`. */
+const DISPOSE = 2;
+type Protocol = typeof ENTER_EXIT | typeof ASYNC_DISPOSE | typeof DISPOSE;
 
 // Symbol.asyncDispose / Symbol.dispose exist in Node ≥ 20 and recent browsers; where the
 // platform lacks them, the disposable fallbacks simply never match.
@@ -40,11 +42,12 @@ type Method = (this: unknown, ...args: unknown[]) => unknown;
 /**
  * The state of one `with` binding, made by `withContext`; used by compiled code.
  *
- * - `enter()` (to `yield*`) resolves the manager and enters it; the bound value is then in
- *   `value`, and `open` is true;
- * - `fail(error)` (to `yield*`) exits after the body threw `error`, and rethrows it unless
- *   the manager suppressed it;
- * - `exit()` (to `yield*`) exits after the body completed without an error.
+ * - `enter()` resolves the manager and enters it; the bound value is then in `value`, and
+ *   `open` is true;
+ * - `fail(error)` exits after the body threw `error`, and rethrows it unless the manager
+ *   suppressed it;
+ * - `exit()` exits after the body completed without an error;
+ * - each returns `false` when it must wait: `yield* wait()` finishes it.
  */
 export class WithContext<T> {
   /** The value to bind, valid after `enter()` returned. */
@@ -52,8 +55,9 @@ export class WithContext<T> {
   /** Whether the manager was entered and not yet exited: leaving the body must exit it. */
   open = false;
   private _manager: unknown;
-  private _protocol = Protocol.EnterExit;
+  private _protocol: Protocol = ENTER_EXIT;
   private _exit: Method | null = null;
+  private _pending: Generator<unknown, void, unknown> | null = null;
 
   /** @internal */
   constructor(
@@ -66,64 +70,124 @@ export class WithContext<T> {
   /**
    * Resolves the manager (running it first if it is a coroutine, waiting for it if it is a
    * Future, Task or thenable without a protocol of its own), looks up its protocol, and
-   * enters it, waiting for what enter returns. Suspends only for what is really pending.
+   * enters it. Returns `true` when all that is done; `false` when something is pending,
+   * and then `yield* wait()` waits for it and finishes entering.
    */
-  *enter(): Generator<unknown, void, unknown> {
-    let manager = this._manager;
-    if (isCoroutine(manager) && !(manager instanceof Future)) manager = yield* manager;
-    let enter = this._lookup(manager);
-    if (enter === undefined) {
-      if (manager instanceof Future || isThenable(manager)) {
-        manager = yield* waitIfNeeded(manager);
-        enter = this._lookup(manager);
-      }
-      if (enter === undefined) throw new TypeError(`${this._sourceText} is not a yielding context manager`);
-    }
-    this._manager = manager;
-    this.value = (enter === null ? manager : yield* waitIfNeeded(enter.call(manager))) as T;
-    this.open = true;
+  enter(): boolean {
+    const manager = this._manager;
+    const enter = isCoroutine(manager) && !(manager instanceof Future) ? undefined : this._lookup(manager);
+    if (enter === undefined) return this._later(this._enterSlowly(manager));
+    return this._entered(enter === null ? manager : enter.call(manager));
+  }
+
+  /**
+   * Finishes the step that `enter()`, `fail()` or `exit()` left pending (they returned
+   * `false`): `yield* wait()` suspends the task until it is done.
+   */
+  wait(): Generator<unknown, void, unknown> {
+    const pending = this._pending!;
+    this._pending = null;
+    return pending;
   }
 
   /**
    * The body threw `error`: exits, telling the manager (enter/exit protocol), and rethrows
    * `error` unless exit returned a truthy value. An error exit throws replaces `error`, with
    * `error` as its `cause` when that slot is free; a failing dispose throws
-   * `SuppressedError(disposeError, error)`.
+   * `SuppressedError(disposeError, error)`. Returns `true` when `error` was suppressed, and
+   * `false` when exit's result is pending: then `yield* wait()` finishes (and throws).
    */
-  *fail(error: unknown): Generator<unknown, void, unknown> {
+  fail(error: unknown): boolean {
     this.open = false;
-    if (this._protocol === Protocol.EnterExit) {
+    if (this._protocol === ENTER_EXIT) {
       let suppress: unknown;
       try {
-        suppress = yield* waitIfNeeded(this._exit!.call(this._manager, true, error));
+        suppress = this._exit!.call(this._manager, true, error);
+        if (!isReady(suppress)) return this._later(this._failSlowly(suppress, error));
+        suppress = readyValue(suppress);
       } catch (exitError) {
-        if (exitError !== error) setCause(exitError, error);
-        throw exitError;
+        throw chained(exitError, error);
       }
-      if (suppress) return;
+      if (suppress) return true;
       throw error;
     }
+    let result: unknown;
     try {
-      yield* this._dispose();
+      result = this._exit!.call(this._manager);
+      if (this._protocol === ASYNC_DISPOSE) {
+        if (!isReady(result)) return this._later(this._disposeFailSlowly(result, error));
+        readyValue(result);
+      }
     } catch (disposeError) {
       throw new SuppressedError(disposeError, error);
     }
     throw error;
   }
 
-  /** The body completed (normally, `break`, `continue`, `return`): exits; exit's errors propagate. */
-  *exit(): Generator<unknown, void, unknown> {
+  /**
+   * The body completed (normally, `break`, `continue`, `return`): exits; exit's errors
+   * propagate. Returns `true` when done, `false` when exit's result is pending: then
+   * `yield* wait()` waits for it.
+   */
+  exit(): boolean {
     this.open = false;
-    if (this._protocol === Protocol.EnterExit) {
-      yield* waitIfNeeded(this._exit!.call(this._manager, false, undefined));
-    } else {
-      yield* this._dispose();
-    }
+    const protocol = this._protocol;
+    const result = protocol === ENTER_EXIT ? this._exit!.call(this._manager, false, undefined) : this._exit!.call(this._manager);
+    if (protocol === DISPOSE) return true;
+    if (!isReady(result)) return this._later(waitIfNeeded(result) as Generator<unknown, void, unknown>);
+    readyValue(result);
+    return true;
   }
 
-  private *_dispose(): Generator<unknown, void, unknown> {
-    const result = this._exit!.call(this._manager);
-    if (this._protocol === Protocol.AsyncDispose) yield* waitIfNeeded(result);
+  /** Enter's result `result` is the bound value, or a waitable of it. */
+  private _entered(result: unknown): boolean {
+    if (!isReady(result)) return this._later(this._enterAfter(result));
+    this.value = readyValue(result) as T;
+    this.open = true;
+    return true;
+  }
+
+  /** Keeps `step` for `wait()`; returns `false`, what a method with a pending step returns. */
+  private _later(step: Generator<unknown, void, unknown>): false {
+    this._pending = step;
+    return false;
+  }
+
+  private *_enterAfter(result: unknown): Generator<unknown, void, unknown> {
+    this.value = (yield* waitIfNeeded(result)) as T;
+    this.open = true;
+  }
+
+  /** The manager is a coroutine, or has no protocol: run it or wait for it, then look again (SPEC §4.2 d, e). */
+  private *_enterSlowly(manager: unknown): Generator<unknown, void, unknown> {
+    if (isCoroutine(manager) && !(manager instanceof Future)) manager = yield* manager;
+    let enter = this._lookup(manager);
+    if (enter === undefined && (manager instanceof Future || isThenable(manager))) {
+      manager = yield* waitIfNeeded(manager);
+      enter = this._lookup(manager);
+    }
+    if (enter === undefined) throw new TypeError(`${this._sourceText} is not a yielding context manager`);
+    this._manager = manager;
+    if (!this._entered(enter === null ? manager : enter.call(manager))) yield* this.wait();
+  }
+
+  private *_failSlowly(pending: unknown, error: unknown): Generator<unknown, void, unknown> {
+    let suppress: unknown;
+    try {
+      suppress = yield* waitIfNeeded(pending);
+    } catch (exitError) {
+      throw chained(exitError, error);
+    }
+    if (!suppress) throw error;
+  }
+
+  private *_disposeFailSlowly(pending: unknown, error: unknown): Generator<unknown, void, unknown> {
+    try {
+      yield* waitIfNeeded(pending);
+    } catch (disposeError) {
+      throw new SuppressedError(disposeError, error);
+    }
+    throw error;
   }
 
   /**
@@ -142,17 +206,17 @@ export class WithContext<T> {
           `${this._sourceText} has Symbol.for("yielding.${has}") but no Symbol.for("yielding.${lacks}"): a context manager needs both`,
         );
       }
-      this._exit = requireFunction(exit, `${this._sourceText}[Symbol.for("yielding.exit")]`);
-      return requireFunction(enter, `${this._sourceText}[Symbol.for("yielding.enter")]`);
+      this._exit = requireFunction(exit, this._sourceText, 'Symbol.for("yielding.exit")');
+      return requireFunction(enter, this._sourceText, 'Symbol.for("yielding.enter")');
     }
     if (asyncDisposeSymbol !== undefined && isPresent(object[asyncDisposeSymbol])) {
-      this._protocol = Protocol.AsyncDispose;
-      this._exit = requireFunction(object[asyncDisposeSymbol], `${this._sourceText}[Symbol.asyncDispose]`);
+      this._protocol = ASYNC_DISPOSE;
+      this._exit = requireFunction(object[asyncDisposeSymbol], this._sourceText, "Symbol.asyncDispose");
       return null;
     }
     if (disposeSymbol !== undefined && isPresent(object[disposeSymbol])) {
-      this._protocol = Protocol.Dispose;
-      this._exit = requireFunction(object[disposeSymbol], `${this._sourceText}[Symbol.dispose]`);
+      this._protocol = DISPOSE;
+      this._exit = requireFunction(object[disposeSymbol], this._sourceText, "Symbol.dispose");
       return null;
     }
     return undefined;
@@ -187,12 +251,29 @@ type EnteredManager<M> = M extends { [yieldingEnter](): infer V }
 
 type WaitedValue<V> = V extends Future<infer R> ? R : V extends PromiseLike<infer R> ? Awaited<R> : V extends Generator<unknown, infer R, unknown> ? R : V;
 
+/** Whether `x` needs no wait: neither a pending Future, nor a coroutine, nor a thenable. */
+function isReady(x: unknown): boolean {
+  if (x instanceof Future) return x._state !== PENDING;
+  return !isCoroutine(x) && !isThenable(x);
+}
+
+/** The value of something `isReady`: a settled Future's result (or its error, thrown), else `x`. */
+function readyValue(x: unknown): unknown {
+  return x instanceof Future ? outcome(x) : x;
+}
+
+/** An error exit threw in place of the body's `error`: it carries `error` as its cause. */
+function chained(exitError: unknown, error: unknown): unknown {
+  if (exitError !== error) setCause(exitError, error);
+  return exitError;
+}
+
 function isPresent(x: unknown): boolean {
   return x !== undefined && x !== null;
 }
 
-function requireFunction(x: unknown, what: string): Method {
-  if (typeof x !== "function") throw new TypeError(`${what} is not a function`);
+function requireFunction(x: unknown, sourceText: string, key: string): Method {
+  if (typeof x !== "function") throw new TypeError(`${sourceText}[${key}] is not a function`);
   return x as Method;
 }
 

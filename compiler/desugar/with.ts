@@ -8,15 +8,16 @@ import { referencesAny, type Site } from "./walk.js";
  * lowered by editing the original text, like for-of: E, F, the bindings and BODY stay as
  * written, and one block per binding goes around them, nesting left to right:
  *
- *   { const _cm = _withContext(E, "E"); yield* _cm.enter(); try { const a = _cm.value;
- *     { const _cm2 = _withContext(F, "F"); yield* _cm2.enter(); try { const b = _cm2.value; BODY
- *     } catch (_err2) { yield* _cm2.fail(_err2); } finally { if (_cm2.open) yield* _cm2.exit(); } }
- *   } catch (_err) { yield* _cm.fail(_err); } finally { if (_cm.open) yield* _cm.exit(); } }
+ *   { const _cm = _withContext(E, "E"); if (!_cm.enter()) yield* _cm.wait(); try { const a = _cm.value;
+ *     { const _cm2 = _withContext(F, "F"); if (!_cm2.enter()) yield* _cm2.wait(); try { const b = _cm2.value; BODY
+ *     } catch (_err2) { if (!_cm2.fail(_err2)) yield* _cm2.wait(); } finally { if (_cm2.open && !_cm2.exit()) yield* _cm2.wait(); } }
+ *   } catch (_err) { if (!_cm.fail(_err)) yield* _cm.wait(); } finally { if (_cm.open && !_cm.exit()) yield* _cm.wait(); } }
  *
  * Enter comes before the `try` (exit is not called when enter throws); the binding is made
  * inside it (a failing destructuring exits, as in Python). The runtime's object does the
- * protocol lookup, the waits, the suppression and the error chaining; `open` makes exit run
- * exactly once. The parser saw a `for (…;;)` (see reader.ts): it is only a vehicle, and
+ * protocol lookup, the suppression and the error chaining; each step runs at once when
+ * nothing is pending, and only a step that returned `false` costs a `yield*` into `wait()`;
+ * `open` makes exit run exactly once. The parser saw a `for (…;;)` (see reader.ts): it is only a vehicle, and
  * the checks a `with` needs on top of a `for`'s are made here.
  */
 
@@ -157,8 +158,8 @@ function lowerWith(statement: t.ForStatement, bindings: readonly Binding[], name
       ? `${shut}; let ${binding.laterNames.join(", ")}; } const ${cm} = ${helper}(${source}, ${sourceText});`
       : `${shut}, ${sourceText});`;
     const bind = binding.target ? ` ${kind} ${targets[index]} = ${cm}.value;` : "";
-    after.push(`${made} yield* ${cm}.enter(); try {${bind} `);
-    closers = ` } catch (${err}) { yield* ${cm}.fail(${err}); } finally { if (${cm}.open) yield* ${cm}.exit(); } }${closers}`;
+    after.push(`${made} if (!${cm}.enter()) yield* ${cm}.wait(); try {${bind} `);
+    closers = ` } catch (${err}) { if (!${cm}.fail(${err})) yield* ${cm}.wait(); } finally { if (${cm}.open && !${cm}.exit()) yield* ${cm}.wait(); } }${closers}`;
   });
   edits.overwrite(at(statement.start), at(bindings[0]!.manager.start), before[0]!);
   bindings.forEach((binding, index) => {
