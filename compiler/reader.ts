@@ -55,12 +55,6 @@ interface SignificantToken {
   readonly value: string;
 }
 
-/** The significant tokens of a file, as js-tokens made them, and where each starts. */
-interface Tokens {
-  readonly list: SignificantToken[];
-  readonly starts: number[];
-}
-
 /** A bracket the tokenizer has opened and not yet closed. */
 interface Frame {
   readonly open: string;
@@ -86,19 +80,36 @@ const CLOSERS: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
  * Reads `source` and returns the marked source, or `null` when the file uses none of the
  * extension's syntax — then the caller returns the source unchanged, without parsing it.
  * Misplaced keywords the parser could not explain well (`for (x in yielding e)`,
- * `for await (x of yielding e)`) are reported here as `CompileError`s.
+ * `for await (x of yielding e)`, `with (var …)`) are reported here as `CompileError`s.
  */
 export function read(source: string, options: ReadOptions): MarkedSource | null {
   if (!source.includes("yielding")) return null;
-  const { list: tokens, starts } = significantTokens(source, options.jsx);
+  const defaults: Markers = { loop: LOOP_MARKER, with: WITH_MARKER };
+  const marked = scan(source, options, defaults);
+  if (marked === null || (!marked.identifiers.has(defaults.loop) && !marked.identifiers.has(defaults.with))) return marked;
+  // The file spells a marker's name (rare): read it again with names it does not use.
+  const taken = marked.identifiers;
+  return scan(source, options, { loop: freshName(LOOP_MARKER, taken), with: freshName(WITH_MARKER, taken) });
+}
+
+/** How many significant tokens the reader keeps: it looks two behind and two ahead. */
+const WINDOW = 8;
+
+/** The significant token at an index, while the reader still holds it. */
+type TokenAt = (index: number) => SignificantToken | undefined;
+
+/**
+ * One pass over the tokens as js-tokens makes them, without a token array: each significant
+ * token is handled once the two after it are known, from a small ring of recent tokens.
+ */
+function scan(source: string, options: ReadOptions, markers: Markers): MarkedSource | null {
+  const ring: (SignificantToken | undefined)[] = new Array(WINDOW);
+  const ringStarts: number[] = new Array(WINDOW).fill(0);
+  let count = 0;
+  const tokenAt: TokenAt = (index) => (index >= 0 && index < count && index >= count - WINDOW ? ring[index % WINDOW] : undefined);
+  const startOf = (index: number): number => ringStarts[index % WINDOW]!;
+
   const identifiers = new Set<string>();
-  for (const token of tokens) {
-    const name = token.value;
-    if ((token.type === "IdentifierName" || token.type === "JSXIdentifier") && (name.charCodeAt(0) === 95 /* _ */ || name.startsWith(MARKER_PREFIX))) {
-      identifiers.add(name);
-    }
-  }
-  const markers: Markers = { loop: freshName(LOOP_MARKER, identifiers), with: freshName(WITH_MARKER, identifiers) };
   const offsets = new OffsetMap(source);
   const sites: number[] = [];
   const withStatements: number[] = [];
@@ -118,35 +129,36 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
   /** Opens a marker call in place of the `yielding` at token `i`. */
   const openMarker = (i: number, frame: Frame, marker: string): void => {
     frame.marked = true;
-    sites.push(starts[i]! + shift);
-    edit(starts[i]!, starts[i]! + "yielding".length, `${marker}(`);
+    sites.push(startOf(i) + shift);
+    edit(startOf(i), startOf(i) + "yielding".length, `${marker}(`);
   };
 
   const stack: Frame[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
+  /** Handles the significant token `i`; tokens i-2 … i+2 are in the ring. */
+  const handle = (i: number): void => {
+    const token = tokenAt(i)!;
     if (isOpener(token)) {
-      const head = token.value === "(" ? (loopHeadKind(tokens, i) ?? withHeadKind(tokens, i, source, starts, options.filename)) : null;
+      const head = token.value === "(" ? (loopHeadKind(tokenAt, i) ?? withHeadKind(tokenAt, i, source, startOf, options.filename)) : null;
       const frame: Frame = { open: token.value, head, marked: false };
       stack.push(frame);
       if (head === "with-expression" || head === "with-bindings") {
         // `with` → `for `: same length, so the statement keeps its offsets.
-        withStatements.push(starts[i - 1]! + shift);
-        sites.push(starts[i - 1]! + shift);
-        edit(starts[i - 1]!, starts[i - 1]! + "with".length, "for ");
+        withStatements.push(startOf(i - 1) + shift);
+        sites.push(startOf(i - 1) + shift);
+        edit(startOf(i - 1), startOf(i - 1) + "with".length, "for ");
         if (head === "with-expression") openMarker(i + 1, frame, markers.with);
       }
     } else if (isCloser(token)) {
       const frame = popMatching(stack, CLOSERS[token.value] ?? "{");
       const close = frame?.marked ? ")" : "";
       const isWith = frame?.head === "with-expression" || frame?.head === "with-bindings";
-      if (close || isWith) edit(starts[i]!, starts[i]!, isWith ? `${close};;` : close);
+      if (close || isWith) edit(startOf(i), startOf(i), isWith ? `${close};;` : close);
     } else if (token.value === "," && token.type === "Punctuator") {
       // `with (const a = yielding E, b = …)`: E ends at the comma.
       const frame = stack[stack.length - 1];
       if (frame?.head === "with-bindings" && frame.marked) {
         frame.marked = false;
-        edit(starts[i]!, starts[i]!, ")");
+        edit(startOf(i), startOf(i), ")");
       }
     } else if (token.type === "TemplateHead") {
       stack.push({ open: "`", head: null, marked: false });
@@ -154,58 +166,59 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
       popMatching(stack, "`");
     } else if (token.type === "IdentifierName" && token.value === "yielding") {
       const frame = stack[stack.length - 1];
-      if (!frame?.head || !startsExpression(tokens[i + 1])) continue;
-      const previous = tokens[i - 1]!;
+      if (!frame?.head || !startsExpression(tokenAt(i + 1))) return;
+      const previous = tokenAt(i - 1)!;
       if (frame.head === "with-bindings") {
         // `with (const a = yielding E)`: the keyword right after a binding's `=`.
         if (previous.type === "Punctuator" && previous.value === "=" && !frame.marked) openMarker(i, frame, markers.with);
-        continue;
+        return;
       }
-      if (frame.head === "with-expression") continue;
-      if (previous.type !== "IdentifierName") continue;
+      if (frame.head === "with-expression" || previous.type !== "IdentifierName") return;
       if (previous.value === "in") {
         // `for (k in yielding(x))` and `yielding[i]`, `` yielding`t` `` are plain JavaScript.
-        if (continuesIdentifier(tokens[i + 1]!)) continue;
-        throw compileErrorAt("E_FOR_IN", "yielding loops iterate values: write `of`", source, starts[i]!, options.filename);
+        if (continuesIdentifier(tokenAt(i + 1)!)) return;
+        throw compileErrorAt("E_FOR_IN", "yielding loops iterate values: write `of`", source, startOf(i), options.filename);
       }
-      if (previous.value !== "of") continue;
+      if (previous.value !== "of") return;
       if (frame.head === "for-await") {
         throw compileErrorAt(
           "E_FOR_AWAIT",
           "`for await` cannot iterate a `yielding` source: write `for (… of yielding …)` in a generator function",
           source,
-          starts[i]!,
+          startOf(i),
           options.filename,
         );
       }
       openMarker(i, frame, markers.loop);
     }
-  }
-  if (copiedUpTo === 0) return null; // `yielding` appeared, but never as the keyword
-  code += source.slice(copiedUpTo);
-  return { code, offsets, markers, identifiers, sites, withStatements };
-}
+  };
 
-/** Every token that is not white space, a line break or a comment, with its offset. */
-function significantTokens(source: string, jsx: boolean): Tokens {
-  const list: SignificantToken[] = [];
-  const starts: number[] = [];
   let start = 0;
-  for (const token of jsTokens(source, { jsx })) {
-    switch (token.type) {
-      case "WhiteSpace":
-      case "LineTerminatorSequence":
-      case "MultiLineComment":
-      case "SingleLineComment":
-      case "HashbangComment":
-        break;
-      default:
-        list.push(token);
-        starts.push(start);
+  for (const token of jsTokens(source, { jsx: options.jsx }) as Iterable<SignificantToken>) {
+    const type = token.type;
+    if (
+      type !== "WhiteSpace" &&
+      type !== "LineTerminatorSequence" &&
+      type !== "MultiLineComment" &&
+      type !== "SingleLineComment" &&
+      type !== "HashbangComment"
+    ) {
+      const value = token.value;
+      if ((type === "IdentifierName" || type === "JSXIdentifier") && (value.charCodeAt(0) === 95 /* _ */ || value.startsWith(MARKER_PREFIX))) {
+        identifiers.add(value);
+      }
+      ring[count % WINDOW] = token;
+      ringStarts[count % WINDOW] = start;
+      count++;
+      if (count >= 3) handle(count - 3);
     }
     start += token.value.length;
   }
-  return { list, starts };
+  for (let i = Math.max(0, count - 2); i < count; i++) handle(i);
+
+  if (copiedUpTo === 0) return null; // `yielding` appeared, but never as the keyword
+  code += source.slice(copiedUpTo);
+  return { code, offsets, markers, identifiers, sites, withStatements };
 }
 
 function isOpener(token: SignificantToken): boolean {
@@ -228,15 +241,15 @@ function popMatching(stack: Frame[], open: string): Frame | undefined {
 }
 
 /** Whether the `(` at `index` opens the head of `for (` or `for await (`. */
-function loopHeadKind(tokens: readonly SignificantToken[], index: number): Frame["head"] {
+function loopHeadKind(tokenAt: TokenAt, index: number): Frame["head"] {
   let keyword = index - 1;
   let kind: Frame["head"] = "for";
-  if (isWord(tokens[keyword], "await")) {
+  if (isWord(tokenAt(keyword), "await")) {
     keyword--;
     kind = "for-await";
   }
-  if (!isWord(tokens[keyword], "for")) return null;
-  const before = tokens[keyword - 1];
+  if (!isWord(tokenAt(keyword), "for")) return null;
+  const before = tokenAt(keyword - 1);
   // `a.for (…)` and `a?.for (…)` are calls of a method named `for`.
   if (before && before.type === "Punctuator" && (before.value === "." || before.value === "?.")) return null;
   return kind;
@@ -247,12 +260,12 @@ function loopHeadKind(tokens: readonly SignificantToken[], index: number): Frame
  * E)` or `with (const|let BINDING …)` (a declaration there is never plain JavaScript). A
  * `with (var …)` is reported here: its bindings must be block-scoped.
  */
-function withHeadKind(tokens: readonly SignificantToken[], index: number, source: string, starts: readonly number[], filename: string): Frame["head"] {
-  if (!isWord(tokens[index - 1], "with")) return null;
-  const before = tokens[index - 2];
+function withHeadKind(tokenAt: TokenAt, index: number, source: string, startOf: (index: number) => number, filename: string): Frame["head"] {
+  if (!isWord(tokenAt(index - 1), "with")) return null;
+  const before = tokenAt(index - 2);
   if (before && before.type === "Punctuator" && (before.value === "." || before.value === "?.")) return null;
-  const first = tokens[index + 1];
-  const second = tokens[index + 2];
+  const first = tokenAt(index + 1);
+  const second = tokenAt(index + 2);
   if (isWord(first, "yielding") && startsExpression(second)) return "with-expression";
   if (isWord(first, "const")) return "with-bindings";
   // `with (let)` and `with (let.x)` are plain sloppy JavaScript; `let` then a name or a pattern is a declaration.
@@ -260,7 +273,7 @@ function withHeadKind(tokens: readonly SignificantToken[], index: number, source
     return "with-bindings";
   }
   if (isWord(first, "var")) {
-    throw compileErrorAt("E_WITH_VAR", "a `with` binding is scoped to its block: write `const` or `let`, not `var`", source, starts[index + 1]!, filename);
+    throw compileErrorAt("E_WITH_VAR", "a `with` binding is scoped to its block: write `const` or `let`, not `var`", source, startOf(index + 1), filename);
   }
   return null;
 }
