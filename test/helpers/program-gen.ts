@@ -2,10 +2,12 @@ import fc from "fast-check";
 
 /**
  * Random valid programs for the property tests: a generator function `main` with nested
- * loops (yielding and plain), random head forms, labels, break/continue/return/throw,
- * try/finally and bare `yield`. Each program is rendered twice, with and without the
- * `yielding` keyword, so the compiled program can be checked against plain `for…of`:
- * every source here is a sync iterable of plain values, where the two MUST behave alike.
+ * loops (yielding and plain), `with (… yielding …)` statements, random head forms, labels,
+ * break/continue/return/throw, try/finally and bare `yield`. Each program is rendered twice,
+ * with and without the `yielding` keyword, so the compiled program can be checked against
+ * plain JavaScript: every source here is a sync iterable of plain values, where a yielding
+ * loop MUST behave like `for…of`, and every context manager has plain enter/exit methods,
+ * where a `with` MUST behave like the try/catch/finally SPEC §4 describes, written by hand.
  */
 
 type Jump = "break" | "continue" | "return" | "throw";
@@ -15,6 +17,7 @@ export type Stmt =
   | { kind: "jump"; jump: Jump; labelPick: number; modulo: number; remainder: number }
   | { kind: "loop"; yielding: boolean; shape: number; source: number; labelled: boolean; body: Stmt[] }
   | { kind: "try"; body: Stmt[]; handler: "finally" | "catch" }
+  | { kind: "with"; bindings: number; suppress: boolean[]; binds: boolean; body: Stmt[] }
   | { kind: "yield" };
 
 export interface Program {
@@ -87,6 +90,16 @@ export const programArbitrary: fc.Arbitrary<Program> = (() => {
         }),
       },
       { weight: 1, arbitrary: fc.constant<Stmt>({ kind: "yield" }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant("with" as const),
+          bindings: fc.integer({ min: 1, max: 2 }),
+          suppress: fc.array(fc.boolean(), { minLength: 2, maxLength: 2 }),
+          binds: fc.boolean(),
+          body: tie("stmts") as fc.Arbitrary<Stmt[]>,
+        }),
+      },
     ),
   }));
   // The top level always has at least one yielding loop.
@@ -138,6 +151,37 @@ function render(stmts: Stmt[], scope: Scope, withKeyword: boolean, counter: { n:
         lines.push("try {", ...inner.map((l) => "  " + l), `} ${handler}`);
         break;
       }
+      case "with": {
+        if (scope.depth >= MAX_DEPTH) {
+          lines.push(`log.push("too deep ${id}");`);
+          break;
+        }
+        const names = Array.from({ length: s.bindings }, (_, k) => `c${id}_${k}`);
+        const manager = (k: number) => `cm("c${id}_${k}", ${s.suppress[k]})`;
+        // Without a binding, the statement has one manager and binds nothing (`with (yielding m)`).
+        const bound = s.binds ? names : [];
+        const inner = render(s.body, { ...scope, depth: scope.depth + 1, values: [...scope.values, ...bound] }, withKeyword, counter);
+        if (withKeyword) {
+          const head = s.binds ? `const ${names.map((n, k) => `${n} = yielding ${manager(k)}`).join(", ")}` : `yielding ${manager(0)}`;
+          lines.push(`with (${head}) {`, ...inner.map((l) => "  " + l), "}");
+        } else {
+          // SPEC §4 by hand, one block per binding, nesting left to right.
+          const count = s.binds ? names.length : 1;
+          let body = inner;
+          for (let k = count - 1; k >= 0; k--) {
+            const m = `m${id}_${k}`;
+            const threw = `threw${id}_${k}`;
+            body = [
+              `{ const ${m} = ${manager(k)}; const ${s.binds ? names[k] : `unused${id}_${k}`} = ${m}[ENTER](); let ${threw} = false;`,
+              "try {",
+              ...body.map((l) => "  " + l),
+              `} catch (e) { ${threw} = true; if (!${m}[EXIT](true, e)) throw e; } finally { if (!${threw}) ${m}[EXIT](false, undefined); } }`,
+            ];
+          }
+          lines.push(...body);
+        }
+        break;
+      }
       case "loop": {
         if (scope.depth >= MAX_DEPTH) {
           lines.push(`log.push("too deep ${id}");`);
@@ -172,6 +216,20 @@ function render(stmts: Stmt[], scope: Scope, withKeyword: boolean, counter: { n:
 }
 
 const PRELUDE = `const log = [];
+const ENTER = Symbol.for("yielding.enter");
+const EXIT = Symbol.for("yielding.exit");
+function cm(name, suppress) {
+  return {
+    [ENTER]() {
+      log.push(name + " enter");
+      return name.toUpperCase();
+    },
+    [EXIT](hasError, error) {
+      log.push(name + " exit " + (hasError ? "error " + (error && error.message) : "ok"));
+      return suppress;
+    },
+  };
+}
 function mk(name, values) {
   return {
     [Symbol.iterator]() {
