@@ -22,3 +22,5 @@ export { Event, Lock, Semaphore } from "./sync.js";
 export { Queue, type TryGetResult } from "./queue.js";
 export { Stream, stream, toAsyncIterable, type Emit } from "./stream.js";
 export { contextManager, type ContextManager, type Provide } from "./context.js";
+export { Timeout, timeout } from "./timeout.js";
+export { TaskGroup, taskGroup } from "./task-group.js";

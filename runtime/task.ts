@@ -42,8 +42,12 @@ const ON_PROMISE: Future<unknown> = new Future();
 interface Cancellation {
   /** A cancellation requested but not yet thrown into the coroutine. */
   pending: CancelledError | null;
+  /** How many `cancel()` calls `pending` stands for: a call that finds one on its way joins it. */
+  pendingRequests: number;
   /** The one most recently thrown into the coroutine. */
   delivered: CancelledError | undefined;
+  /** How many requests `delivered` stood for, less those withdrawn since (`_uncancel`). */
+  deliveredRequests: number;
 }
 
 /**
@@ -101,7 +105,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
   /**
    * The `CancelledError` most recently thrown into this task's coroutine, if any. Code in
    * the task compares a caught error with it to tell "this task was cancelled here" from
-   * "something I waited for failed with some CancelledError".
+   * "something I waited for failed with some CancelledError". A cancellation that a
+   * `timeout()` or a task group caused, and took back when its block exited, is cleared.
    */
   get deliveredCancellation(): CancelledError | undefined {
     return this._cancellation === null ? undefined : this._cancellation.delivered;
@@ -156,9 +161,16 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
       this._finish(REJECTED, outcome);
       return true;
     }
-    if (this._cancelPending !== null) return false;
-    if (this._cancellation === null) this._cancellation = { pending: null, delivered: undefined };
-    this._cancellation.pending = new CancelledError(reason);
+    if (this._cancellation === null) {
+      this._cancellation = { pending: null, pendingRequests: 0, delivered: undefined, deliveredRequests: 0 };
+    }
+    const cancellation = this._cancellation;
+    if (cancellation.pending !== null) {
+      cancellation.pendingRequests++;
+      return false;
+    }
+    cancellation.pending = new CancelledError(reason);
+    cancellation.pendingRequests = 1;
     const waitingOn = this._waitingOn;
     if (waitingOn !== null && waitingOn._state === PENDING) {
       if (waitingOn instanceof Task) {
@@ -176,6 +188,43 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
       }
     }
     return true;
+  }
+
+  /**
+   * @internal A cancellation request its maker can take back with `_uncancel` (what a
+   * `timeout()` or a task group makes on the task that entered it), as asyncio's
+   * `Task.cancel()` paired with `Task.uncancel()`. It is delivered like any other; a request
+   * already on its way is joined rather than replaced. Returns the `CancelledError` that
+   * stands for it, to recognise when it arrives and to pass to `_uncancel`; `null` when the
+   * task has settled (or it was cancelled before its first step, which settles it).
+   */
+  _requestCancel(reason: unknown): CancelledError | null {
+    if (this._state !== PENDING) return null;
+    this.cancel(reason);
+    return this._cancelPending;
+  }
+
+  /**
+   * @internal Takes back one request that `_requestCancel` made and that `error` stands
+   * for. While `error` is still on its way and no other request joined it, it is dropped:
+   * the task will not be cancelled by it. Returns how many requests `error` still stands
+   * for: 0 when it was this one's alone (or is neither on its way nor the one last thrown).
+   * A thrown one taken back by every request it stood for is no longer the task's
+   * `deliveredCancellation`, so `run()` still cancels the task when it ends.
+   */
+  _uncancel(error: CancelledError): number {
+    const cancellation = this._cancellation;
+    if (cancellation === null) return 0;
+    if (cancellation.pending === error) {
+      if (--cancellation.pendingRequests === 0) cancellation.pending = null;
+      return cancellation.pendingRequests;
+    }
+    if (cancellation.delivered === error && cancellation.deliveredRequests > 0) {
+      // Taken back by all who asked: the task is no longer on its way out.
+      if (--cancellation.deliveredRequests === 0) cancellation.delivered = undefined;
+      return cancellation.deliveredRequests;
+    }
+    return 0;
   }
 
   /** @internal The future this task waits for has settled. */
@@ -202,7 +251,9 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
         const cancellation = this._cancellation;
         if (cancellation !== null && cancellation.pending !== null) {
           input = cancellation.delivered = cancellation.pending;
+          cancellation.deliveredRequests = cancellation.pendingRequests;
           cancellation.pending = null;
+          cancellation.pendingRequests = 0;
           mode = THROW;
         }
         let step: IteratorResult<unknown, T>;
@@ -268,7 +319,10 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
       state = REJECTED;
       value = this._cancelPending;
     }
-    if (this._cancellation !== null) this._cancellation.pending = null;
+    if (this._cancellation !== null) {
+      this._cancellation.pending = null;
+      this._cancellation.pendingRequests = 0;
+    }
     this._scope?.delete(this);
     this._settle(state, value);
     if (state === REJECTED && !this._observed && !(value instanceof CancelledError)) watchUnhandled(this);
@@ -345,10 +399,22 @@ function reportUnobserved(): void {
   }
 }
 
+/** Tasks whose failure their owner reports (a task group's children): see `markFailureHandled`. */
+const failureHandled = new WeakSet<Task<unknown>>();
+
+/**
+ * @internal `task`'s failure is taken care of by its owner (a task group collects it in its
+ * `AggregateError`), so a parent cancelled while waiting for `task` does not report it too.
+ */
+export function markFailureHandled(task: Task<unknown>): void {
+  failureHandled.add(task);
+}
+
 /** A child failed while its parent was being cancelled: the parent gets its own
- * CancelledError, so the child's error is reported rather than lost. */
+ * CancelledError, so the child's error is reported rather than lost (unless its owner
+ * reports it: `markFailureHandled`). */
 function reportOverriddenChildError(child: Task<unknown>): void {
-  if (child._state === REJECTED && !(child._value instanceof CancelledError)) {
+  if (child._state === REJECTED && !(child._value instanceof CancelledError) && !failureHandled.has(child)) {
     reportUnhandled(child._value, "Error in a child task while its parent was being cancelled:");
   }
 }
