@@ -62,15 +62,25 @@ function lowerForOf(site: Site, marker: t.CallExpression, names: { it: string; e
   const opened = names.source
     ? `; let ${Object.keys(t.getBindingIdentifiers(loop.left)).join(", ")}; } const ${it} = ${iterate}(${names.source}, ${sourceText});`
     : `, ${sourceText});`;
-  const step = `if (!(${it}.next() ?? (yield* ${it}.wait()))) break;`;
-  const bind = t.isObjectPattern(loop.left) ? `(${head} = ${it}.value);` : `${head} = ${it}.value;`;
-  const close = ` } } catch (${err}) { yield* ${it}.abort(${err}); throw ${err}; } finally { if (${it}.open) yield* ${it}.close(); } }`;
+  const text = loopText(it, err, labels.join(""), t.isObjectPattern(loop.left) ? `(${head} = ${it}.value);` : `${head} = ${it}.value;`);
 
   // `yielding (a, b)`: a comma expression needs its parentheses as an argument.
   const [open, shut] = t.isSequenceExpression(iterable) ? ["(", ")"] : ["", ""];
   edits.overwrite(statementStart, iterableStart, start + open);
-  edits.overwrite(iterableEnd, bodyStart, `${shut}${opened} try { ${labels.join("")}for (;;) { ${step} ${bind} `);
-  edits.appendLeft(bodyEnd, close);
+  edits.overwrite(iterableEnd, bodyStart, `${shut}${opened} ${text.enter}`);
+  edits.appendLeft(bodyEnd, `${text.exit} }`);
+}
+
+/**
+ * The code around the body of a yielding loop whose iteration object is `it`: `enter` goes
+ * before the body (`bind` is the statement that binds the head from `it.value`), `exit`
+ * after it. Shared by for-of statements and comprehension clauses.
+ */
+export function loopText(it: string, err: string, labels: string, bind: string): { enter: string; exit: string } {
+  return {
+    enter: `try { ${labels}for (;;) { if (!(${it}.next() ?? (yield* ${it}.wait()))) break; ${bind} `,
+    exit: ` } } catch (${err}) { yield* ${it}.abort(${err}); throw ${err}; } finally { if (${it}.open) yield* ${it}.close(); }`,
+  };
 }
 
 /**
