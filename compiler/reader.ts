@@ -65,6 +65,13 @@ interface Frame {
   readonly head: "for" | "for-await" | "with-expression" | "with-bindings" | null;
   /** Set while a marker call opened in this frame waits for its `)`. */
   marked: boolean;
+  /** In a marked `with (const …)` head: how many `<` of E no `>` has closed yet. */
+  angles: number;
+  /**
+   * In a marked `with (const …)` head: where a comma after an unclosed `<` is (else -1). It
+   * ends E (`yielding a < b, c = …`) unless a `>` comes first (`yielding make<A, B>()`).
+   */
+  comma: number;
 }
 
 const MARKER_PREFIX = "yielding$";
@@ -117,13 +124,27 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
   let copiedUpTo = 0;
   let shift = 0;
 
+  /** The head whose `comma` is undecided, if any: its `)` goes in before any later edit. */
+  let undecided: Frame | null = null;
+
   /** Replaces `source[start, end)` with `text` in the marked output. */
   const edit = (start: number, end: number, text: string): void => {
+    if (undecided !== null && start > undecided.comma) endAtComma(undecided);
     code += source.slice(copiedUpTo, start) + text;
     copiedUpTo = end;
     const markedStart = start + shift;
     offsets.record(start, end, markedStart, markedStart + text.length);
     shift += text.length - (end - start);
+  };
+
+  /** The undecided comma of `frame` ends its E after all. */
+  const endAtComma = (frame: Frame): void => {
+    const at = frame.comma;
+    frame.comma = -1;
+    frame.marked = false;
+    frame.angles = 0;
+    if (undecided === frame) undecided = null;
+    edit(at, at, ")");
   };
 
   /** Opens a marker call in place of the `yielding` at token `i`. */
@@ -139,7 +160,7 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
     const token = tokenAt(i)!;
     if (isOpener(token)) {
       const head = token.value === "(" ? (loopHeadKind(tokenAt, i) ?? withHeadKind(tokenAt, i, source, startOf, options.filename)) : null;
-      const frame: Frame = { open: token.value, head, marked: false };
+      const frame: Frame = { open: token.value, head, marked: false, angles: 0, comma: -1 };
       stack.push(frame);
       if (head === "with-expression" || head === "with-bindings") {
         // `with` → `for `: same length, so the statement keeps its offsets.
@@ -150,18 +171,38 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
       }
     } else if (isCloser(token)) {
       const frame = popMatching(stack, CLOSERS[token.value] ?? "{");
+      if (frame !== undefined && frame.comma >= 0) endAtComma(frame);
       const close = frame?.marked ? ")" : "";
       const isWith = frame?.head === "with-expression" || frame?.head === "with-bindings";
       if (close || isWith) edit(startOf(i), startOf(i), isWith ? `${close};;` : close);
     } else if (token.value === "," && token.type === "Punctuator") {
-      // `with (const a = yielding E, b = …)`: E ends at the comma.
+      // `with (const a = yielding E, b = …)`: E ends at the comma, unless the comma may be
+      // between type arguments (`yielding make<A, B>()`): the next `>` or `=` tells.
       const frame = stack[stack.length - 1];
       if (frame?.head === "with-bindings" && frame.marked) {
-        frame.marked = false;
-        edit(startOf(i), startOf(i), ")");
+        if (frame.angles === 0) {
+          frame.marked = false;
+          edit(startOf(i), startOf(i), ")");
+        } else if (frame.comma < 0) {
+          if (undecided !== null) endAtComma(undecided);
+          frame.comma = startOf(i);
+          undecided = frame;
+        }
+      }
+    } else if (token.type === "Punctuator" && (token.value === "<" || token.value === "=" || token.value === ">" || token.value === ">>" || token.value === ">>>")) {
+      const frame = stack[stack.length - 1];
+      if (frame?.head === "with-bindings" && frame.marked) {
+        if (token.value === "<") frame.angles++;
+        else if (token.value === "=") {
+          if (frame.comma >= 0) endAtComma(frame);
+        } else if ((frame.angles -= token.value.length) <= 0) {
+          frame.angles = 0;
+          frame.comma = -1;
+          if (undecided === frame) undecided = null;
+        }
       }
     } else if (token.type === "TemplateHead") {
-      stack.push({ open: "`", head: null, marked: false });
+      stack.push({ open: "`", head: null, marked: false, angles: 0, comma: -1 });
     } else if (token.type === "TemplateTail") {
       popMatching(stack, "`");
     } else if (token.type === "IdentifierName" && token.value === "yielding") {
