@@ -52,7 +52,7 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   if (!marked) return { code: source, map: null };
   const ast = parse(marked, settings);
   const edits = new MagicString(source);
-  desugar(ast, edits, { ...settings, source, markers: marked.markers, offsets: marked.offsets, identifiers: marked.identifiers, sites: marked.sites, withStatements: marked.withStatements });
+  desugar(ast, edits, { ...settings, source, markers: marked.markers, offsets: marked.offsets, identifiers: marked.identifiers, sites: marked.sites, withStatements: marked.withStatements, comprehensions: marked.comprehensions });
   return print(edits, settings);
 }
 

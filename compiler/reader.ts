@@ -11,11 +11,16 @@ import { OffsetMap } from "./offsets.js";
  *   for (HEAD of yielding E) S                      →   for (HEAD of LOOP(E)) S
  *   with (yielding E) S                             →   for (WITH(E);;) S
  *   with (const a = yielding E, b = yielding F) S   →   for (const a = WITH(E), b = WITH(F);;) S
+ *   [for (const x of yielding E) if (C) e]          →   [FOR( x = LOOP(E), IF(C, e))]
+ *   (for (x of E) e)                                →   (FOR(x = E, e))
  *
  * A `with` statement is a syntax error in strict code, so the reader turns each of ours
  * into a `for (;;)` the parser accepts (with the same scoping of its bindings); the
  * desugarer knows those loops by their offsets, and checks what a `for` would allow that a
  * `with` does not (a `break` with nothing to break, a `continue` to its label).
+ * A comprehension (never plain JavaScript: `[for` and `(for` are syntax errors) becomes
+ * nested calls the parser accepts, with every expression and binding in place; the reader
+ * records where its brackets and clause heads are, for the desugarer.
  */
 
 /** Names of the marker functions chosen for one file. */
@@ -24,6 +29,33 @@ export interface Markers {
   readonly loop: string;
   /** Wraps the manager expression of a yielding `with`. */
   readonly with: string;
+  /** A comprehension's `for` clause: `FOR(binding = source, rest)`. */
+  readonly for: string;
+  /** A comprehension's `if` clause: `IF(condition, rest)`. */
+  readonly if: string;
+}
+
+/** Where the parts of one comprehension are in the original source (offsets). */
+export interface ComprehensionMark {
+  readonly kind: "array" | "lazy";
+  /** The `[` or `(` that opens it, and the `]` or `)` that closes it. */
+  readonly open: number;
+  close: number;
+  /** Where its first `FOR(` call starts in the marked code. */
+  readonly first: number;
+  readonly clauses: ClauseMark[];
+}
+
+/** Where the parts of one comprehension clause are in the original source (offsets). */
+export interface ClauseMark {
+  readonly kind: "for" | "if";
+  /** The `for` or `if` keyword. */
+  readonly keyword: number;
+  /** The head's `(` and `)`. */
+  headOpen: number;
+  headClose: number;
+  /** `const` or `let` before the binding, when written: [start, end). */
+  declaration: readonly [number, number] | null;
 }
 
 /** The reader's product: source the parser accepts, and the way back to the original. */
@@ -43,6 +75,8 @@ export interface MarkedSource {
   readonly sites: readonly number[];
   /** Where each `for` that was a yielding `with` starts in `code`, ascending. */
   readonly withStatements: readonly number[];
+  /** Every comprehension, by the offset of its first `FOR(` call in `code`, ascending. */
+  readonly comprehensions: readonly ComprehensionMark[];
 }
 
 export interface ReadOptions {
@@ -60,9 +94,16 @@ interface Frame {
   readonly open: string;
   /**
    * For `(`: whether it opens the head of `for (`, `for await (`, or one of our `with (`:
-   * `with (yielding E)` ("with-expression") or `with (const|let …)` ("with-bindings").
+   * `with (yielding E)` ("with-expression") or `with (const|let …)` ("with-bindings"), or
+   * the head of a comprehension clause ("comprehension-for", "comprehension-if").
    */
-  readonly head: "for" | "for-await" | "with-expression" | "with-bindings" | null;
+  readonly head: "for" | "for-await" | "with-expression" | "with-bindings" | "comprehension-for" | "comprehension-if" | null;
+  /** The index of the token that opened this frame. */
+  readonly index: number;
+  /** For the `[` or `(` of a comprehension: its mark, and whether a clause may come next. */
+  readonly comprehension: { readonly mark: ComprehensionMark; expectClause: boolean } | null;
+  /** For a comprehension clause head: its mark, the comprehension's frame, and whether its `of` was seen. */
+  readonly clause: { readonly mark: ClauseMark; readonly owner: Frame; bindingIndex: number; sawOf: boolean } | null;
   /** Set while a marker call opened in this frame waits for its `)`. */
   marked: boolean;
   /** In a marked `with (const …)` head: how many `<` of E no `>` has closed yet. */
@@ -77,6 +118,15 @@ interface Frame {
 const MARKER_PREFIX = "yielding$";
 const LOOP_MARKER = `${MARKER_PREFIX}loop`;
 const WITH_MARKER = `${MARKER_PREFIX}with`;
+const FOR_MARKER = `${MARKER_PREFIX}for`;
+const IF_MARKER = `${MARKER_PREFIX}if`;
+
+/**
+ * Whether a file might hold a comprehension: `[for (` or `(for (` (a comprehension without
+ * the keyword is the extension's syntax too). Only a file with neither this nor the word
+ * `yielding` skips the reader.
+ */
+const COMPREHENSION_CANDIDATE = /[[(]\s*for\s*\(/;
 
 /** Tokens after which `yielding` is an ordinary identifier even in keyword position (SPEC §2). */
 const WORDS_THAT_CONTINUE = new Set(["in", "of", "instanceof", "as", "satisfies"]);
@@ -90,13 +140,18 @@ const CLOSERS: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
  * `for await (x of yielding e)`, `with (var …)`) are reported here as `CompileError`s.
  */
 export function read(source: string, options: ReadOptions): MarkedSource | null {
-  if (!source.includes("yielding")) return null;
-  const defaults: Markers = { loop: LOOP_MARKER, with: WITH_MARKER };
+  if (!source.includes("yielding") && !COMPREHENSION_CANDIDATE.test(source)) return null;
+  const defaults: Markers = { loop: LOOP_MARKER, with: WITH_MARKER, for: FOR_MARKER, if: IF_MARKER };
   const marked = scan(source, options, defaults);
-  if (marked === null || (!marked.identifiers.has(defaults.loop) && !marked.identifiers.has(defaults.with))) return marked;
+  if (marked === null || !Object.values(defaults).some((name) => marked.identifiers.has(name))) return marked;
   // The file spells a marker's name (rare): read it again with names it does not use.
   const taken = marked.identifiers;
-  return scan(source, options, { loop: freshName(LOOP_MARKER, taken), with: freshName(WITH_MARKER, taken) });
+  return scan(source, options, {
+    loop: freshName(LOOP_MARKER, taken),
+    with: freshName(WITH_MARKER, taken),
+    for: freshName(FOR_MARKER, taken),
+    if: freshName(IF_MARKER, taken),
+  });
 }
 
 /** How many significant tokens the reader keeps: it looks two behind and two ahead. */
@@ -120,6 +175,9 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
   const offsets = new OffsetMap(source);
   const sites: number[] = [];
   const withStatements: number[] = [];
+  const comprehensions: ComprehensionMark[] = [];
+  /** A comprehension clause whose keyword was read: its head's `(` comes next. */
+  let pendingClause: { mark: ClauseMark; owner: Frame } | null = null;
   let code = "";
   let copiedUpTo = 0;
   let shift = 0;
@@ -158,9 +216,67 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
   /** Handles the significant token `i`; tokens i-2 … i+2 are in the ring. */
   const handle = (i: number): void => {
     const token = tokenAt(i)!;
+    const top = stack[stack.length - 1];
+    if (top?.comprehension?.expectClause) {
+      // After `[` or a clause head: another clause (`for (…)`, `if (…)`), or the element.
+      const comprehension = top.comprehension;
+      const next = tokenAt(i + 1);
+      const opensHead = next !== undefined && next.type === "Punctuator" && next.value === "(";
+      const kind = opensHead && isWord(token, "for") ? "for" : opensHead && isWord(token, "if") && comprehension.mark.clauses.length > 0 ? "if" : null;
+      comprehension.expectClause = false;
+      if (kind !== null) {
+        const mark: ClauseMark = { kind, keyword: startOf(i), headOpen: -1, headClose: -1, declaration: null };
+        comprehension.mark.clauses.push(mark);
+        pendingClause = { mark, owner: top };
+        edit(startOf(i), startOf(i) + kind.length, kind === "for" ? markers.for : markers.if);
+        return;
+      }
+    }
+    if (top?.clause && top.head === "comprehension-for" && i === top.clause.bindingIndex && !top.clause.sawOf) {
+      // `for (const x of …)`: the declaration goes (every binding is fresh); the desugarer puts it back.
+      const next = tokenAt(i + 1);
+      if (isWord(token, "const") || (isWord(token, "let") && next && (next.value === "[" || next.value === "{" || (next.type === "IdentifierName" && !WORDS_THAT_CONTINUE.has(next.value))))) {
+        top.clause.mark.declaration = [startOf(i), startOf(i) + token.value.length];
+        top.clause.bindingIndex = i + 1;
+        edit(startOf(i), startOf(i) + token.value.length, "");
+        return;
+      }
+    }
+    if (top?.clause && top.head === "comprehension-for" && !top.clause.sawOf && i > top.clause.bindingIndex && isWord(token, "of")) {
+      top.clause.sawOf = true;
+      edit(startOf(i), startOf(i) + 2, "=");
+      // `of yielding E`: the keyword's branch below still sees `of` before it.
+      return;
+    }
     if (isOpener(token)) {
-      const head = token.value === "(" ? (loopHeadKind(tokenAt, i) ?? withHeadKind(tokenAt, i, source, startOf, options.filename)) : null;
-      const frame: Frame = { open: token.value, head, marked: false, angles: 0, comma: -1 };
+      const clause = token.value === "(" && pendingClause !== null ? pendingClause : null;
+      pendingClause = null;
+      const head: Frame["head"] = clause
+        ? clause.mark.kind === "for"
+          ? "comprehension-for"
+          : "comprehension-if"
+        : token.value === "("
+          ? (loopHeadKind(tokenAt, i) ?? withHeadKind(tokenAt, i, source, startOf, options.filename))
+          : null;
+      const next = tokenAt(i + 1);
+      const startsComprehension = token.value !== "{" && isWord(next, "for") && tokenAt(i + 2)?.value === "(" && tokenAt(i + 2)?.type === "Punctuator";
+      const frame: Frame = {
+        open: token.value,
+        head,
+        index: i,
+        marked: false,
+        angles: 0,
+        comma: -1,
+        comprehension: startsComprehension
+          ? {
+              mark: { kind: token.value === "[" ? "array" : "lazy", open: startOf(i), close: -1, first: startOf(i + 1) + shift, clauses: [] },
+              expectClause: true,
+            }
+          : null,
+        clause: clause ? { mark: clause.mark, owner: clause.owner, bindingIndex: i + 1, sawOf: false } : null,
+      };
+      if (clause) clause.mark.headOpen = startOf(i);
+      if (frame.comprehension) sites.push(frame.comprehension.mark.first);
       stack.push(frame);
       if (head === "with-expression" || head === "with-bindings") {
         // `with` → `for `: same length, so the statement keeps its offsets.
@@ -174,7 +290,19 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
       if (frame !== undefined && frame.comma >= 0) endAtComma(frame);
       const close = frame?.marked ? ")" : "";
       const isWith = frame?.head === "with-expression" || frame?.head === "with-bindings";
-      if (close || isWith) edit(startOf(i), startOf(i), isWith ? `${close};;` : close);
+      if (frame?.clause) {
+        // A clause head's `)` separates it from the rest: `FOR(x = E, rest)`, `IF(C, rest)`.
+        frame.clause.mark.headClose = startOf(i);
+        if (frame.clause.owner.comprehension) frame.clause.owner.comprehension.expectClause = true;
+        edit(startOf(i), startOf(i) + 1, `${close},`);
+      } else if (frame?.comprehension) {
+        const mark = frame.comprehension.mark;
+        mark.close = startOf(i);
+        comprehensions.push(mark);
+        edit(startOf(i), startOf(i), ")".repeat(mark.clauses.length));
+      } else if (close || isWith) {
+        edit(startOf(i), startOf(i), isWith ? `${close};;` : close);
+      }
     } else if (token.value === "," && token.type === "Punctuator") {
       // `with (const a = yielding E, b = …)`: E ends at the comma, unless the comma may be
       // between type arguments (`yielding make<A, B>()`): the next `>` or `=` tells.
@@ -202,7 +330,7 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
         }
       }
     } else if (token.type === "TemplateHead") {
-      stack.push({ open: "`", head: null, marked: false, angles: 0, comma: -1 });
+      stack.push({ open: "`", head: null, index: i, marked: false, angles: 0, comma: -1, comprehension: null, clause: null });
     } else if (token.type === "TemplateTail") {
       popMatching(stack, "`");
     } else if (token.type === "IdentifierName" && token.value === "yielding") {
@@ -259,7 +387,8 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
 
   if (copiedUpTo === 0) return null; // `yielding` appeared, but never as the keyword
   code += source.slice(copiedUpTo);
-  return { code, offsets, markers, identifiers, sites, withStatements };
+  comprehensions.sort((a, b) => a.first - b.first);
+  return { code, offsets, markers, identifiers, sites, withStatements, comprehensions };
 }
 
 function isOpener(token: SignificantToken): boolean {

@@ -16,6 +16,7 @@ export {
 export { yieldingEnter, yieldingExit, yieldingIterator } from "./symbols.js";
 export { Iteration, iterate, type YieldingIterable, type YieldingIterator } from "./iterate.js";
 export { WithContext, withContext, type Entered } from "./with.js";
+export { firstIterable, lazy, lazyStream } from "./comprehension.js";
 export { runSync } from "./run-sync.js";
 export { asCompleted, gather, race, waitFor, type Waitable, type WaitResult } from "./combinators.js";
 export { Event, Lock, Semaphore } from "./sync.js";

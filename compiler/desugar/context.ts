@@ -11,15 +11,28 @@ const NEEDS_GENERATOR = "`yielding` can only be used inside a generator function
  * function-like boundary and throws `E_CONTEXT` at the keyword when that boundary is not
  * a plain generator's body.
  */
-export function requireGeneratorContext(site: Site, keywordOffset: number, context: DesugarContext): void {
-  const message = contextProblem(site);
+export function requireGeneratorContext(
+  site: Site,
+  keywordOffset: number,
+  context: DesugarContext,
+  comprehensionBody?: (node: t.Node) => "coroutine" | "plain" | null,
+): void {
+  const message = contextProblem(site, comprehensionBody);
   if (message) throw compileErrorAt("E_CONTEXT", message, context.source, keywordOffset, context.filename);
 }
 
-function contextProblem(site: Site): string | null {
+/**
+ * `comprehensionBody` says whether a node is a lazy comprehension whose body the construct
+ * sits in: a yielding one's body runs as a coroutine (in its consumer's task), a plain
+ * one's as a plain generator, which cannot wait.
+ */
+function contextProblem(site: Site, comprehensionBody?: (node: t.Node) => "coroutine" | "plain" | null): string | null {
   for (let depth = site.length - 2; depth >= 0; depth--) {
     const node = site[depth]!.node;
     const from = site[depth + 1]!;
+    const body = comprehensionBody?.(node);
+    if (body === "coroutine") return null;
+    if (body === "plain") return `${NEEDS_GENERATOR}: a lazy comprehension without \`yielding\` cannot wait`;
     if (t.isFunction(node)) {
       if (node.async) return "`yielding` inside an async function is not supported yet: use a generator function (`function*`)";
       // Parameters are evaluated before the generator body can suspend.

@@ -1,11 +1,12 @@
 import * as t from "@babel/types";
 import type MagicString from "magic-string";
 import type { OffsetMap } from "../offsets.js";
-import type { Markers } from "../reader.js";
+import type { ComprehensionMark, Markers } from "../reader.js";
 import { NameAllocator } from "../names.js";
 import { requireGeneratorContext } from "./context.js";
 import { planForOf } from "./for-of.js";
 import { planWith, withMarkers } from "./with.js";
+import { classifyComprehension, comprehensionContext, planComprehension, type Classified, type ComprehensionPlans } from "./comprehension.js";
 import type { DesugarContext } from "./types.js";
 import { findSites, type Site } from "./walk.js";
 
@@ -20,6 +21,8 @@ export interface DesugarOptions {
   sites: readonly number[];
   /** The parser's offsets of the `for (…;;)` statements that are `with` statements (from the reader). */
   withStatements: readonly number[];
+  /** The comprehensions (from the reader). */
+  comprehensions: readonly ComprehensionMark[];
   /** Import specifier of the runtime. */
   runtime: string;
   module: "esm" | "cjs";
@@ -37,8 +40,12 @@ export function desugar(ast: t.File, edits: MagicString, options: DesugarOptions
     node.type === "ForOfStatement" && t.isCallExpression(node.right) && t.isIdentifier(node.right.callee, { name: loopMarker });
   const withStarts = new Set(options.withStatements);
   const isWith = (node: t.Node): boolean => node.type === "ForStatement" && withStarts.has(node.start!);
-  // Only subtrees around a marker call or a `with` need a look.
-  const sites = findSites(ast.program, (node) => isMarkedLoop(node) || isWith(node), options.sites);
+  const comprehensionAt = new Map(options.comprehensions.map((mark) => [mark.first, mark]));
+  const forMarker = options.markers.for;
+  const isComprehension = (node: t.Node): boolean =>
+    node.type === "CallExpression" && comprehensionAt.has(node.start!) && t.isIdentifier(node.callee, { name: forMarker });
+  // Only subtrees around a marker call, a `with` or a comprehension need a look.
+  const sites = findSites(ast.program, (node) => isMarkedLoop(node) || isWith(node) || isComprehension(node), options.sites);
 
   const names = new NameAllocator(options.identifiers);
   const helpers = new Map<string, string>();
@@ -59,8 +66,23 @@ export function desugar(ast: t.File, edits: MagicString, options: DesugarOptions
   };
 
   const nodeOf = (site: Site) => site[site.length - 1]!.node;
+  // Comprehensions are classified innermost first: an outer one must know what the ones in it become.
+  const plans: ComprehensionPlans = new Map();
+  const classified = new Map<t.Node, Classified>();
+  for (let i = sites.length - 1; i >= 0; i--) {
+    const node = nodeOf(sites[i]!);
+    if (isComprehension(node)) classified.set(node, classifyComprehension(sites[i]!, comprehensionAt.get(node.start!)!, options.markers, plans, context));
+  }
+  const boundary = (node: t.Node) => comprehensionContext(node, plans);
   const lowerings = sites.map((site) => {
     const node = nodeOf(site);
+    const comprehension = classified.get(node);
+    if (comprehension) {
+      if (comprehension.keyword && comprehension.strategy === "generator") {
+        requireGeneratorContext(site, context.original(comprehension.keyword.start), context, boundary);
+      }
+      return planComprehension(site, comprehension, plans, context);
+    }
     if (node.type === "ForOfStatement") {
       const marker = node.right as t.CallExpression;
       requireGeneratorContext(site, context.original(marker.start), context);
