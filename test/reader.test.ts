@@ -6,7 +6,13 @@ const options = { filename: "input.js", jsx: false };
 /** The marked source, with the marker's name replaced by `MARK` for readable expectations. */
 function marked(source: string, jsx = false): string | null {
   const result = read(source, { ...options, jsx });
-  return result ? result.code.replaceAll(result.markers.loop, "MARK").replaceAll(result.markers.with, "WITH") : null;
+  return result
+    ? result.code
+        .replaceAll(result.markers.loop, "MARK")
+        .replaceAll(result.markers.with, "WITH")
+        .replaceAll(result.markers.for, "FOR")
+        .replaceAll(result.markers.if, "IF")
+    : null;
 }
 
 describe("reader: SPEC §2 contextual keyword", () => {
@@ -120,6 +126,46 @@ describe("reader: with (… yielding …) (SPEC §2 place 2, §4)", () => {
     expect(() => read("yielding;\nwith (var a = yielding m) {}", options)).toThrow(
       expect.objectContaining({ code: "E_WITH_VAR", line: 2, column: 7 }),
     );
+  });
+});
+
+describe("reader: comprehensions (SPEC §2 place 3, §5)", () => {
+  it.each([
+    ["[for (x of xs) x]", "[FOR (x = xs, x)]"],
+    ["[for (const x of xs) x]", "[FOR ( x = xs, x)]"],
+    ["[for (let [a, b] of xs) a]", "[FOR ( [a, b] = xs, a)]"],
+    ["[for (x of yielding xs) if (x > 1) x * 2]", "[FOR (x = MARK( xs), IF (x > 1, x * 2))]"],
+    ["[for (x of xs) for (y of ys) [x, y]]", "[FOR (x = xs, FOR (y = ys, [x, y]))]"],
+    ["(for (x of xs) x)", "(FOR (x = xs, x))"],
+    ["f(for (x of yielding xs) x)", "f(FOR (x = MARK( xs), x))"],
+    ["[for (of of ofs) of]", "[FOR (of = ofs, of)]"],
+    ["[for (const of of ofs) of]", "[FOR ( of = ofs, of)]"],
+    ["[for ({ of } of xs) of]", "[FOR ({ of } = xs, of)]"],
+    ["[for (x of [for (y of ys) y]) x]", "[FOR (x = [FOR (y = ys, y)], x)]"],
+    ["[ /* c */ for (x of xs) x ]", "[ /* c */ FOR (x = xs, x )]"],
+  ])("marks %j", (source, expected) => {
+    expect(marked(`yielding; ${source}`)).toBe(`yielding; ${expected}`);
+  });
+
+  it("reads a comprehension in a file without the word yielding", () => {
+    expect(marked("const squares = [for (x of xs) x * x];")).toBe("const squares = [FOR (x = xs, x * x)];");
+  });
+
+  it.each(["for (;;) {}", "[a, b].for (x)", "f(a, b)", "const s = '[for (x of xs) x]';", "[(for)]"])("leaves %j alone", (source) => {
+    expect(marked(source)).toBeNull();
+  });
+
+  it("records where the brackets and clause heads are", () => {
+    const source = "[for (const x of xs) if (x) x]";
+    const { comprehensions } = read(source, options)!;
+    expect(comprehensions).toHaveLength(1);
+    const [mark] = comprehensions;
+    expect([mark!.kind, source[mark!.open], source[mark!.close]]).toEqual(["array", "[", "]"]);
+    expect(mark!.clauses.map((c) => [c.kind, source.slice(c.keyword, c.headOpen), source[c.headOpen], source[c.headClose]])).toEqual([
+      ["for", "for ", "(", ")"],
+      ["if", "if ", "(", ")"],
+    ]);
+    expect(mark!.clauses[0]!.declaration && source.slice(...mark!.clauses[0]!.declaration)).toBe("const");
   });
 });
 
