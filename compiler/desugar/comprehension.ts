@@ -356,16 +356,18 @@ function lower(
     for (const { node, call } of inside.supers) lowerSuper(node, call, captures.super, context);
   }
 
-  // The element: collected, yielded or emitted.
+  // The element (everything between the last clause head and the closing bracket, so its
+  // parentheses and comments too): collected, yielded or emitted. What follows it goes in
+  // first, before the clauses' closing code; what precedes it last, after the clause heads
+  // are rewritten (an overwrite drops what was appended at its end).
   const [before, after] =
-    strategy === "lazy" ? ["yield ", ";"] : strategy === "lazy-stream" ? [`yield* ${names.emit}(`, ");"] : [`${names.result}.push(`, ");"];
-  edits.appendLeft(at(element.start), before);
-  edits.appendLeft(at(element.end), after);
-
+    strategy === "lazy" ? [" yield ", ";"] : strategy === "lazy-stream" ? [` yield* ${names.emit}(`, ");"] : [` ${names.result}.push(`, ");"];
+  edits.appendLeft(mark.close, after);
   // The clauses, innermost first: their closing code goes in before the comprehension's.
   for (let index = clauses.length - 1; index >= 0; index--) {
     lowerClause(clauses[index]!, index, names, lazy && index === 0, mark.close, context);
   }
+  edits.appendLeft(mark.clauses[mark.clauses.length - 1]!.headClose + 1, before);
 
   const thisAndArgs = ["this", ...args].join(", ");
   const paramList = (first: string[]) => [...first, ...params].join(", ");

@@ -18,7 +18,17 @@ export type Stmt =
   | { kind: "loop"; yielding: boolean; shape: number; source: number; labelled: boolean; body: Stmt[] }
   | { kind: "try"; body: Stmt[]; handler: "finally" | "catch" }
   | { kind: "with"; bindings: number; suppress: boolean[]; binds: boolean; body: Stmt[] }
+  | { kind: "comp"; lazy: boolean; clauses: CompClause[]; throwModulo: number }
   | { kind: "yield" };
+
+/** A comprehension clause: `for (… of [yielding] SOURCE)` or `if (log.length % m === r)`. */
+export interface CompClause {
+  kind: "for" | "if";
+  yielding: boolean;
+  source: number;
+  modulo: number;
+  remainder: number;
+}
 
 export interface Program {
   body: Stmt[];
@@ -90,6 +100,26 @@ export const programArbitrary: fc.Arbitrary<Program> = (() => {
         }),
       },
       { weight: 1, arbitrary: fc.constant<Stmt>({ kind: "yield" }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant("comp" as const),
+          lazy: fc.boolean(),
+          clauses: fc
+            .array(
+              fc.record({
+                kind: fc.constantFrom<"for" | "if">("for", "for", "if"),
+                yielding: fc.boolean(),
+                source: fc.nat(10),
+                modulo: fc.integer({ min: 2, max: 4 }),
+                remainder: fc.nat(3),
+              }),
+              { minLength: 1, maxLength: 3 },
+            )
+            .map((clauses) => [{ ...clauses[0]!, kind: "for" as const }, ...clauses.slice(1)]),
+          throwModulo: fc.integer({ min: 0, max: 7 }),
+        }),
+      },
       {
         weight: 2,
         arbitrary: fc.record({
@@ -182,6 +212,30 @@ function render(stmts: Stmt[], scope: Scope, withKeyword: boolean, counter: { n:
         }
         break;
       }
+      case "comp": {
+        // An array comprehension (or a lazy one, spread), against the loops SPEC §5 says it is.
+        const pool = SOURCES.simple!;
+        const names: string[] = [];
+        const heads = s.clauses.map((clause, k) => {
+          if (clause.kind === "if") return { clause, text: `if (log.length % ${clause.modulo} === ${clause.remainder % clause.modulo})` };
+          const name = `z${id}_${k}`;
+          names.push(name);
+          const source = pool[clause.source % pool.length]!.replace("\"S\"", `"s${id}_${k}"`);
+          const yielding = clause.yielding && withKeyword && !s.lazy ? "yielding " : "";
+          return { clause, text: `for (${withKeyword ? "" : "let "}${name} of ${yielding}${source})` };
+        });
+        // Sometimes the element throws, which must close every open iterator, innermost first.
+        const element = `(log.length % 8 === ${s.throwModulo} ? fail("c${id}") : [${[...scope.values, ...names].join(", ")}])`;
+        let expression: string;
+        if (withKeyword) {
+          const comprehension = `${heads.map((h) => h.text).join(" ")} ${element}`;
+          expression = s.lazy ? `[...(${comprehension})]` : `[${comprehension}]`;
+        } else {
+          expression = `(() => { const r = []; ${heads.map((h) => h.text).join(" ")} r.push(${element}); return r; })()`;
+        }
+        lines.push(`try { log.push(JSON.stringify(${expression})); } catch (e) { log.push("caught " + e.message); }`);
+        break;
+      }
       case "loop": {
         if (scope.depth >= MAX_DEPTH) {
           lines.push(`log.push("too deep ${id}");`);
@@ -218,6 +272,9 @@ function render(stmts: Stmt[], scope: Scope, withKeyword: boolean, counter: { n:
 const PRELUDE = `const log = [];
 const ENTER = Symbol.for("yielding.enter");
 const EXIT = Symbol.for("yielding.exit");
+function fail(name) {
+  throw new Error(name);
+}
 function cm(name, suppress) {
   return {
     [ENTER]() {
