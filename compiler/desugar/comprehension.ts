@@ -361,13 +361,14 @@ function lower(
   // first, before the clauses' closing code; what precedes it last, after the clause heads
   // are rewritten (an overwrite drops what was appended at its end).
   const [before, after] =
-    strategy === "lazy" ? [" yield ", ";"] : strategy === "lazy-stream" ? [` yield* ${names.emit}(`, ");"] : [` ${names.result}.push(`, ");"];
+    strategy === "lazy" ? ["yield ", ";"] : strategy === "lazy-stream" ? [`yield* ${names.emit}(`, ");"] : [`${names.result}.push(`, ");"];
   edits.appendLeft(mark.close, after);
   // The clauses, innermost first: their closing code goes in before the comprehension's.
   for (let index = clauses.length - 1; index >= 0; index--) {
     lowerClause(clauses[index]!, index, names, lazy && index === 0, mark.close, context);
   }
-  edits.appendLeft(mark.clauses[mark.clauses.length - 1]!.headClose + 1, before);
+  const extra = element.extra as { parenthesized?: boolean; parenStart?: number } | undefined;
+  edits.appendLeft(at(extra?.parenthesized ? extra.parenStart : element.start), before);
 
   const thisAndArgs = ["this", ...args].join(", ");
   const paramList = (first: string[]) => [...first, ...params].join(", ");
@@ -424,11 +425,11 @@ function lowerClause(clause: Clause, index: number, names: Names, isLazyFirst: b
   if (isLazyFirst) {
     // The source was moved out (evaluated at creation); the head iterates `names.first`.
     if (!loop) {
-      edits.overwrite(at(clause.expression.end), mark.headClose + 1, ` for (${declaration} ${binding} of ${names.first}) `);
+      edits.overwrite(at(clause.expression.end), mark.headClose + 1, ` for (${declaration} ${binding} of ${names.first})`);
       return;
     }
     const text = loopText(names.first, loop.err, "", `${declaration} ${binding} = ${names.first}.value;`);
-    edits.overwrite(at(clause.expression.end), mark.headClose + 1, ` ${text.enter}`);
+    edits.overwrite(at(clause.expression.end), mark.headClose + 1, ` ${text.enter.trimEnd()}`);
     edits.appendLeft(close, text.exit);
     return;
   }
@@ -448,7 +449,7 @@ function lowerClause(clause: Clause, index: number, names: Names, isLazyFirst: b
     ? `${shut}; let ${Object.keys(t.getBindingIdentifiers(clause.binding!)).join(", ")}; } const ${it} = ${iterate}(${source}, ${sourceText});`
     : `${shut}, ${sourceText});`;
   edits.overwrite(mark.keyword, start, prefix);
-  edits.overwrite(end, mark.headClose + 1, `${opened} ${text.enter}`);
+  edits.overwrite(end, mark.headClose + 1, `${opened} ${text.enter.trimEnd()}`);
   edits.appendLeft(close, `${text.exit} }`);
 }
 
