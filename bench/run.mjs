@@ -11,7 +11,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { TMP, markdown, settings, sink } from "./harness.mjs";
 
-const SUITES = ["iteration", "switching", "context", "memory", "compilation", "runtime", "threads"];
+const SUITES = ["iteration", "switching", "context", "comprehension", "memory", "compilation", "runtime", "threads"];
 
 const { values: args } = parseArgs({
   options: { quick: { type: "boolean", default: false }, suite: { type: "string", multiple: true } },
