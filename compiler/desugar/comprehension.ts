@@ -1,6 +1,7 @@
 import * as t from "@babel/types";
 import { compileErrorAt } from "../errors.js";
 import type { ClauseMark, ComprehensionMark } from "../reader.js";
+import { requireGeneratorContext } from "./context.js";
 import { loopText } from "./for-of.js";
 import type { DesugarContext } from "./types.js";
 import { referencesAny, type Site } from "./walk.js";
@@ -13,13 +14,15 @@ import { referencesAny, type Site } from "./walk.js";
  *   plain array        ((_r) => { for (const x of xs) if (c) _r.push(e); return _r; })([])
  *   array with await   (await (async (_r) => { …same… })([]))
  *   yielding array     (yield* function* (_r) { …yielding loops… _r.push(e); return _r; }.call(this, []))
- *   plain lazy         (_lazy(_firstIterable(xs, "xs"), function* (_first) { for (let x of _first) if (c) yield e; }, this))
- *   yielding lazy      (_lazyStream(_iterate(xs, "xs"), function* (_first, _emit) { …loop over _first… yield* _emit(e); }, this))
+ *   plain lazy         (_lazy(_firstIterable(xs, "xs"), function* (_first) { for (let x of _first) if (c) yield e; }))
+ *   yielding lazy      (_lazyStream(_iterate(xs, "xs"), function* (_first, _emit) { …loop over _first… yield* _emit(e); }))
  *
  * An arrow keeps `this`, `arguments`, `super` and `new.target`; where the comprehension must
- * become a generator (it suspends, or it is lazy), `this` is passed with `.call`, and the
- * others, when used, as parameters (`arguments` → `_arguments`, `new.target` → `_newTarget`,
- * `super.x` → `_super("x")` with `_super = (k) => super[k]` made outside).
+ * become a generator (it suspends, or it is lazy), `this` is passed with `.call` (to a lazy
+ * one only when it uses it, so `super(for …)` works), and the others, when used, as
+ * parameters (`arguments` → `_arguments`, `new.target` → `_newTarget`, `super.x` →
+ * `_super("x")` with `_super = (k) => super[k]` made outside), also when only a comprehension
+ * nested in it uses them.
  */
 
 /** The parsed parts of one clause. */
@@ -66,7 +69,11 @@ interface Plan {
 export interface Classified {
   readonly parsed: Parsed;
   readonly strategy: Strategy;
-  /** The first `yielding` keyword's marker call, where `E_CONTEXT` is reported. */
+  /**
+   * Always null: `planComprehension` reports `E_CONTEXT` itself, at the first `yielding`
+   * keyword, as only it can tell a lazy comprehension's first source (which runs where the
+   * comprehension is created) from the rest of it (which runs as it is pulled).
+   */
   readonly keyword: t.Node | null;
 }
 
@@ -105,7 +112,7 @@ export function classifyComprehension(
     strategy = awaits.length > 0 ? "async-arrow" : "arrow";
   }
   plans.set(site[site.length - 1]!.node, { strategy, captures: { arguments: "", newTarget: "", super: "" }, firstSource: parsed.clauses[0]!.expression });
-  return { parsed, strategy, keyword };
+  return { parsed, strategy, keyword: null };
 }
 
 /**
@@ -115,12 +122,21 @@ export function classifyComprehension(
 export function planComprehension(site: Site, classified: Classified, plans: ComprehensionPlans, context: DesugarContext): () => void {
   const { parsed, strategy } = classified;
   const node = site[site.length - 1]!.node;
+  const keyword = parsed.clauses.find((clause) => clause.marker !== null)?.marker;
+  if (keyword && strategy === "generator") {
+    requireGeneratorContext(site, context.original(keyword.start), context, (ancestor) =>
+      // A lazy comprehension's first source runs where the comprehension is created.
+      inFirstSource(site, ancestor, plans) ? null : comprehensionContext(ancestor, plans),
+    );
+  }
   const inner = scanInside(node, plans);
   const captures = plans.get(node)!.captures;
+  // Nested comprehensions that become generators of their own take these from this one.
+  const used = usedBelow(node, plans);
   if (strategy === "generator" || strategy === "lazy" || strategy === "lazy-stream") {
-    if (inner.arguments.length > 0) captures.arguments = context.freshName("arguments");
-    if (inner.newTargets.length > 0) captures.newTarget = context.freshName("newTarget");
-    if (inner.supers.length > 0) {
+    if (used.arguments) captures.arguments = context.freshName("arguments");
+    if (used.newTarget) captures.newTarget = context.freshName("newTarget");
+    if (used.super) {
       const assigned = inner.supers.find((s) => s.assigned);
       if (assigned) {
         throw compileErrorAt(
@@ -150,7 +166,7 @@ export function planComprehension(site: Site, classified: Classified, plans: Com
     ),
   };
   const isAsync = nearestFunction(site)?.async === true;
-  return () => lower(parsed, strategy, names, captures, outer?.captures ?? null, inner, isAsync, context);
+  return () => lower(parsed, strategy, names, captures, outer?.captures ?? null, inner, isAsync, used.this, context);
 }
 
 /**
@@ -174,22 +190,30 @@ function parse(site: Site, mark: ComprehensionMark, markers: { loop: string; for
   let call: t.Node = first;
   for (const clauseMark of mark.clauses) {
     const isClauseCall =
-      t.isCallExpression(call) && t.isIdentifier(call.callee, { name: clauseMark.kind === "for" ? markers.for : markers.if }) && call.arguments.length === 2;
+      t.isCallExpression(call) && t.isIdentifier(call.callee, { name: clauseMark.kind === "for" ? markers.for : markers.if }) && call.arguments.length >= 2;
     if (!isClauseCall) throw syntaxError("Unexpected token in a comprehension", clauseMark.keyword, context);
-    const [head, next] = (call as t.CallExpression).arguments as [t.Node, t.Node];
+    const args = (call as t.CallExpression).arguments;
+    if (args.length > 2) {
+      // A comma in the head (`for (x of a, b)`, `if (a, b)`) or after the element (`[for (x of xs) a, b]`).
+      const inHead = context.original(args[1]!.start) < clauseMark.headClose;
+      const expected = inHead || mark.kind === "lazy" ? ")" : "]";
+      throw syntaxError(`Unexpected token, expected "${expected}"`, nextToken(context.source, context.original(args[inHead ? 0 : 1]!.end)), context);
+    }
+    const [head, next] = args as [t.Node, t.Node];
     if (t.isSpreadElement(head) || t.isSpreadElement(next) || t.isArgumentPlaceholder(head) || t.isArgumentPlaceholder(next)) {
       throw syntaxError("Unexpected token in a comprehension", clauseMark.keyword, context);
     }
     if (clauseMark.kind === "for") {
       if (!t.isAssignmentExpression(head) || head.operator !== "=") {
-        throw syntaxError("a comprehension's `for` clause iterates with `of`: `for (x of xs)`", clauseMark.keyword, context);
+        const at = t.isBinaryExpression(head, { operator: "in" }) ? nextToken(context.source, context.original(head.left.end)) : clauseMark.keyword;
+        throw syntaxError("a comprehension's `for` clause iterates with `of`: `for (x of xs)`", at, context);
       }
       checkBinding(head.left, context);
       const right = head.right;
       const marker = t.isCallExpression(right) && t.isIdentifier(right.callee, { name: markers.loop }) ? right : null;
       let expression = right;
       if (marker) {
-        if (marker.arguments.length !== 1) throw syntaxError('Unexpected token, expected ")"', context.original(marker.arguments[0]!.end), context);
+        if (marker.arguments.length !== 1) throw syntaxError('Unexpected token, expected ")"', nextToken(context.source, context.original(marker.arguments[0]!.end)), context);
         expression = marker.arguments[0] as t.Expression;
       }
       clauses.push({ mark: clauseMark, call: call as t.CallExpression, binding: head.left as t.LVal, expression, marker });
@@ -221,6 +245,11 @@ function checkBinding(node: t.Node, context: DesugarContext): void {
   );
 }
 
+/** Where the token after `from` starts: past blanks, comments and closing parentheses (the comma after `(a), b`). */
+function nextToken(source: string, from: number): number {
+  return from + /^(?:\s|\)|\/\/[^\n\r\u2028\u2029]*|\/\*[\s\S]*?\*\/)*/.exec(source.slice(from))![0].length;
+}
+
 function syntaxError(message: string, at: number, context: DesugarContext): Error {
   return compileErrorAt("E_SYNTAX", message, context.source, at, context.filename);
 }
@@ -236,7 +265,7 @@ interface Inside {
   awaits: t.AwaitExpression[];
   arguments: t.Identifier[];
   newTargets: t.MetaProperty[];
-  supers: { node: t.MemberExpression; call: t.CallExpression | null; assigned: boolean }[];
+  supers: { node: t.MemberExpression; call: t.CallExpression | t.OptionalCallExpression | null; assigned: boolean }[];
   /** Array comprehensions in it that become generators (`yield*`), so this one must suspend too. */
   suspending: t.Node[];
 }
@@ -259,7 +288,7 @@ function scanInside(root: t.Node, plans: ComprehensionPlans): Inside {
     else if (capture && t.isIdentifier(node, { name: "arguments" }) && parent && t.isReferenced(node, parent)) inside.arguments.push(node);
     else if (capture && t.isMetaProperty(node) && node.meta.name === "new" && node.property.name === "target") inside.newTargets.push(node);
     else if (capture && t.isMemberExpression(node) && t.isSuper(node.object)) {
-      const call = parent && t.isCallExpression(parent) && key === "callee" ? parent : null;
+      const call = parent && (t.isCallExpression(parent) || t.isOptionalCallExpression(parent)) && key === "callee" ? parent : null;
       const assigned = !!parent && ((t.isAssignmentExpression(parent) && key === "left") || t.isUpdateExpression(parent) || (t.isForXStatement(parent) && key === "left"));
       inside.supers.push({ node, call, assigned });
     }
@@ -304,15 +333,49 @@ function nearestFunction(site: Site): t.Function | null {
   return null;
 }
 
-/** The plan of the nearest comprehension around this one, within the same function. */
+/** The plan of the nearest comprehension around this one, within the same function (not one whose first source holds it). */
 function enclosingPlan(site: Site, plans: ComprehensionPlans): Plan | null {
   for (let depth = site.length - 2; depth >= 0; depth--) {
     const node = site[depth]!.node;
     if (t.isFunction(node) && !t.isArrowFunctionExpression(node)) return null;
     const plan = plans.get(node);
-    if (plan && plan.strategy !== "arrow" && plan.strategy !== "async-arrow") return plan;
+    if (plan && plan.strategy !== "arrow" && plan.strategy !== "async-arrow" && !inFirstSource(site, node, plans)) return plan;
   }
   return null;
+}
+
+/** Whether `ancestor` is a lazy comprehension and what `site` leads to is in its first source, evaluated outside its body. */
+function inFirstSource(site: Site, ancestor: t.Node, plans: ComprehensionPlans): boolean {
+  const plan = plans.get(ancestor);
+  if (!plan || (plan.strategy !== "lazy" && plan.strategy !== "lazy-stream")) return false;
+  return site.some((step) => step.node === plan.firstSource);
+}
+
+/**
+ * What of the enclosing function's the comprehension `root` uses, at any depth (nested
+ * comprehensions included, nested functions and classes excluded): a nested one that becomes
+ * a generator of its own takes `arguments`, `new.target` and `super` from this one, and its
+ * `this` too. A lazy one's first source is evaluated outside its body and does not count.
+ */
+function usedBelow(root: t.Node, plans: ComprehensionPlans): { this: boolean; arguments: boolean; newTarget: boolean; super: boolean } {
+  const used = { this: false, arguments: false, newTarget: false, super: false };
+  const plan = plans.get(root)!;
+  const skip = plan.strategy === "lazy" || plan.strategy === "lazy-stream" ? plan.firstSource : null;
+  const visit = (node: t.Node, parent: t.Node | null): void => {
+    if (node === skip || (node !== root && ((t.isFunction(node) && !t.isArrowFunctionExpression(node)) || t.isClass(node)))) return;
+    if (t.isThisExpression(node)) used.this = true;
+    else if (t.isSuper(node)) used.super = used.this = true;
+    else if (t.isIdentifier(node, { name: "arguments" }) && parent && t.isReferenced(node, parent)) used.arguments = true;
+    else if (t.isMetaProperty(node) && node.meta.name === "new" && node.property.name === "target") used.newTarget = true;
+    for (const key of t.VISITOR_KEYS[node.type] ?? []) {
+      const child = (node as unknown as Record<string, unknown>)[key];
+      for (const item of Array.isArray(child) ? child : [child]) {
+        if (item && typeof (item as t.Node).type === "string") visit(item as t.Node, node);
+      }
+    }
+  };
+  visit(root, null);
+  return used;
 }
 
 interface Names {
@@ -330,6 +393,7 @@ function lower(
   outer: Captures | null,
   inside: Inside,
   isAsync: boolean,
+  usesThis: boolean,
   context: DesugarContext,
 ): void {
   const at = context.original;
@@ -370,7 +434,8 @@ function lower(
   const extra = element.extra as { parenthesized?: boolean; parenStart?: number } | undefined;
   edits.appendLeft(at(extra?.parenthesized ? extra.parenStart : element.start), before);
 
-  const thisAndArgs = ["this", ...args].join(", ");
+  // A lazy one is handed `this` only when it uses it: `super(for …)` runs before `this` exists.
+  const thisAndArgs = (usesThis ? ["this", ...args] : args.length > 0 ? ["undefined", ...args] : []).map((arg) => `, ${arg}`).join("");
   const paramList = (first: string[]) => [...first, ...params].join(", ");
   const close = mark.close;
   switch (strategy) {
@@ -389,7 +454,7 @@ function lower(
     case "lazy":
     case "lazy-stream":
       // The parentheses stay: `(for …)` is `(_lazy(…))`, and `f(for …)` is `f(_lazy(…))`.
-      edits.appendLeft(close, ` }, ${thisAndArgs})`);
+      edits.appendLeft(close, ` }${thisAndArgs})`);
       break;
   }
   if (lazy) {
@@ -401,7 +466,8 @@ function lower(
     const sourceText = JSON.stringify(context.source.slice(start, end));
     const bodyParams = paramList(strategy === "lazy" ? [names.first] : [names.first, names.emit]);
     edits.overwrite(firstClause.mark.keyword, start, `${helper}(${opener}(${open}`);
-    edits.prependLeft(end, `${shut}, ${sourceText}), function* (${bodyParams}) {`);
+    // After what a comprehension ending there appended: `(for (x of (for …)) …)`.
+    edits.appendLeft(end, `${shut}, ${sourceText}), function* (${bodyParams}) {`);
   }
 }
 
@@ -453,14 +519,17 @@ function lowerClause(clause: Clause, index: number, names: Names, isLazyFirst: b
   edits.appendLeft(close, `${text.exit} }`);
 }
 
-/** `super.x` → `_super("x")`, `super[k]` → `_super(k)`, `super.m(a)` → `_super("m").call(this, a)`. */
-function lowerSuper(node: t.MemberExpression, call: t.CallExpression | null, name: string, context: DesugarContext): void {
+/** `super.x` → `_super("x")`, `super[k]` → `_super(k)`, `super.m(a)` → `_super("m").call(this, a)`, `super.m?.(a)` → `_super("m")?.call(this, a)`. */
+function lowerSuper(node: t.MemberExpression, call: t.CallExpression | t.OptionalCallExpression | null, name: string, context: DesugarContext): void {
   const at = context.original;
   const edits = context.edits;
   const key = node.computed ? edits.slice(at(node.property.start), at(node.property.end)) : JSON.stringify((node.property as t.Identifier).name);
-  edits.overwrite(at(node.start), at(node.end), `${name}(${key})${call ? ".call" : ""}`);
+  const optional = t.isOptionalCallExpression(call);
+  edits.overwrite(at(node.start), at(node.end), `${name}(${key})${call && !optional ? ".call" : ""}`);
   if (call) {
     const open = context.source.indexOf("(", at(node.end));
-    edits.appendLeft(open + 1, call.arguments.length > 0 ? "this, " : "this");
+    const thisArg = call.arguments.length > 0 ? "this, " : "this";
+    if (optional) edits.overwrite(at(node.end), open + 1, `?.call(${thisArg}`);
+    else edits.appendLeft(open + 1, thisArg);
   }
 }
