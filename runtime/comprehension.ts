@@ -48,7 +48,7 @@ export function firstIterable<T>(source: Iterable<T>, sourceText = "the value"):
 export function lazy<T>(
   first: unknown,
   body: (this: unknown, first: unknown, ...extra: unknown[]) => Generator<T, void, unknown>,
-  thisArg: unknown,
+  thisArg?: unknown,
   ...extra: unknown[]
 ): Generator<T, void, unknown> {
   return body.call(thisArg, first, ...extra);
@@ -63,7 +63,7 @@ export function lazy<T>(
 export function lazyStream<T>(
   first: unknown,
   body: (this: unknown, first: unknown, emit: Emit<T>, ...extra: unknown[]) => Generator<unknown, unknown, unknown>,
-  thisArg: unknown,
+  thisArg?: unknown,
   ...extra: unknown[]
 ): Stream<T> {
   let started = false;

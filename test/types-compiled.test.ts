@@ -59,29 +59,61 @@ function* main(): Generator<unknown, number, unknown> {
 run(main()).then((n: number) => n);
 `;
 
+/** Every comprehension shape, in TypeScript, must type-check under `strict` too. */
+const comprehensions = `import { run, sleep } from "yielding/runtime";
+class Base { greet(n: number): string { return \`hi \${n}\`; } }
+class C extends Base {
+  name = "c";
+  *arr(xs: number[]): Generator<unknown, string[], unknown> {
+    return [for (x of yielding xs) \`\${this.name}/\${arguments.length}/\${super.greet(x)}\`];
+  }
+  lazyOnes(xs: number[]): Generator<string, void, unknown> {
+    return (for (x of xs) super.greet(x));
+  }
+}
+const doubled: number[] = [for (x of [1, 2]) x * 2];
+const squares = (for (x of [1, 2]) if (x > 0) x * x);
+async function f(ids: number[]) { return [for (id of ids) await Promise.resolve(id)]; }
+function* g(xs: number[]) {
+  const s = (for (x of yielding xs) x + 1);
+  const out = [for (y of yielding s) y];
+  return out;
+}
+run(g([1])).then(console.log);
+export { C, doubled, squares, f };
+`;
+
 mkdirSync(join(ROOT, "tmp"), { recursive: true });
 const tmp = mkdtempSync(join(ROOT, "tmp", "types-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** Compiles `source` as main.ts and type-checks the output against the runtime's types. */
+function typeCheck(source: string, name: string): string[] {
+  const file = join(tmp, name);
+  writeFileSync(file, compile(source, { filename: name }).code);
+  const host = ts.createProgram([file], {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+    types: [],
+    skipLibCheck: true,
+    paths: { "yielding/runtime": [join(ROOT, "runtime/index.ts")] },
+    allowImportingTsExtensions: true,
+  });
+  return ts
+    .getPreEmitDiagnostics(host)
+    .map((d) => `${d.file ? `${d.file.fileName}:` : ""}${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+}
+
 describe("compiled TypeScript", () => {
   it("type-checks, with loop variables and with-bindings typed from their source", () => {
-    const file = join(tmp, "main.ts");
-    writeFileSync(file, compile(program, { filename: "main.ts" }).code);
-    const host = ts.createProgram([file], {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
-      types: [],
-      skipLibCheck: true,
-      paths: { "yielding/runtime": [join(ROOT, "runtime/index.ts")] },
-      allowImportingTsExtensions: true,
-    });
-    const diagnostics = ts
-      .getPreEmitDiagnostics(host)
-      .map((d) => `${d.file ? `${d.file.fileName}:` : ""}${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
-    expect(diagnostics).toEqual([]);
+    expect(typeCheck(program, "main.ts")).toEqual([]);
+  });
+
+  it("type-checks every comprehension shape under strict (generated parameters are annotated)", () => {
+    expect(typeCheck(comprehensions, "comprehensions.ts")).toEqual([]);
   });
 });

@@ -69,12 +69,6 @@ interface Plan {
 export interface Classified {
   readonly parsed: Parsed;
   readonly strategy: Strategy;
-  /**
-   * Always null: `planComprehension` reports `E_CONTEXT` itself, at the first `yielding`
-   * keyword, as only it can tell a lazy comprehension's first source (which runs where the
-   * comprehension is created) from the rest of it (which runs as it is pulled).
-   */
-  readonly keyword: t.Node | null;
 }
 
 /**
@@ -112,7 +106,7 @@ export function classifyComprehension(
     strategy = awaits.length > 0 ? "async-arrow" : "arrow";
   }
   plans.set(site[site.length - 1]!.node, { strategy, captures: { arguments: "", newTarget: "", super: "" }, firstSource: parsed.clauses[0]!.expression });
-  return { parsed, strategy, keyword: null };
+  return { parsed, strategy };
 }
 
 /**
@@ -416,7 +410,8 @@ function lower(
   }
   if (captures.super) {
     params.push(captures.super);
-    args.push(outer?.super || "(k) => super[k]");
+    // In TypeScript, `(k: PropertyKey) => super[k as never]` type-checks under `strict`.
+    args.push(outer?.super || (context.typescript ? "(k: PropertyKey): any => super[k as never]" : "(k) => super[k]"));
     for (const { node, call } of inside.supers) lowerSuper(node, call, captures.super, context);
   }
 
@@ -436,20 +431,22 @@ function lower(
 
   // A lazy one is handed `this` only when it uses it: `super(for …)` runs before `this` exists.
   const thisAndArgs = (usesThis ? ["this", ...args] : args.length > 0 ? ["undefined", ...args] : []).map((arg) => `, ${arg}`).join("");
-  const paramList = (first: string[]) => [...first, ...params].join(", ");
+  // TypeScript output is checked under `strict` too: generated parameters say `any`.
+  const any = context.typescript ? ": any" : "";
+  const paramList = (first: string[]) => [...(context.typescript ? ["this: any"] : []), ...first, ...params].map((p) => (p === "this: any" ? p : p + any)).join(", ");
   const close = mark.close;
   switch (strategy) {
     case "arrow":
-      edits.overwrite(mark.open, mark.open + 1, `((${names.result}) => { `);
+      edits.overwrite(mark.open, mark.open + 1, `((${names.result}${any}) => { `);
       edits.overwrite(close, close + 1, ` return ${names.result}; })([])`);
       break;
     case "async-arrow":
-      edits.overwrite(mark.open, mark.open + 1, `(await (async (${names.result}) => { `);
+      edits.overwrite(mark.open, mark.open + 1, `(await (async (${names.result}${any}) => { `);
       edits.overwrite(close, close + 1, ` return ${names.result}; })([]))`);
       break;
     case "generator":
       edits.overwrite(mark.open, mark.open + 1, `(yield* ${isAsync ? "async " : ""}function* (${paramList([names.result])}) { `);
-      edits.overwrite(close, close + 1, ` return ${names.result}; }.call(${["this", "[]", ...args].join(", ")}))`);
+      edits.overwrite(close, close + 1, ` return ${names.result}; }.call(${[usesThis ? "this" : "undefined", "[]", ...args].join(", ")}))`);
       break;
     case "lazy":
     case "lazy-stream":

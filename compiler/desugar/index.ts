@@ -6,7 +6,7 @@ import { NameAllocator } from "../names.js";
 import { requireGeneratorContext } from "./context.js";
 import { planForOf } from "./for-of.js";
 import { planWith, withMarkers } from "./with.js";
-import { classifyComprehension, comprehensionContext, planComprehension, type Classified, type ComprehensionPlans } from "./comprehension.js";
+import { classifyComprehension, planComprehension, type Classified, type ComprehensionPlans } from "./comprehension.js";
 import type { DesugarContext } from "./types.js";
 import { findSites, type Site } from "./walk.js";
 
@@ -26,6 +26,8 @@ export interface DesugarOptions {
   /** Import specifier of the runtime. */
   runtime: string;
   module: "esm" | "cjs";
+  /** Whether the output is TypeScript: generated parameters then get annotations. */
+  typescript: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export function desugar(ast: t.File, edits: MagicString, options: DesugarOptions
   const context: DesugarContext = {
     source: options.source,
     filename: options.filename,
+    typescript: options.typescript,
     edits,
     original: (offset) => options.offsets.toOriginal(offset ?? 0),
     freshName: (hint) => names.fresh(hint),
@@ -73,16 +76,11 @@ export function desugar(ast: t.File, edits: MagicString, options: DesugarOptions
     const node = nodeOf(sites[i]!);
     if (isComprehension(node)) classified.set(node, classifyComprehension(sites[i]!, comprehensionAt.get(node.start!)!, options.markers, plans, context));
   }
-  const boundary = (node: t.Node) => comprehensionContext(node, plans);
   const lowerings = sites.map((site) => {
     const node = nodeOf(site);
     const comprehension = classified.get(node);
-    if (comprehension) {
-      if (comprehension.keyword && comprehension.strategy === "generator") {
-        requireGeneratorContext(site, context.original(comprehension.keyword.start), context, boundary);
-      }
-      return planComprehension(site, comprehension, plans, context);
-    }
+    // A comprehension checks its own context: only it knows which of its parts run where.
+    if (comprehension) return planComprehension(site, comprehension, plans, context);
     if (node.type === "ForOfStatement") {
       const marker = node.right as t.CallExpression;
       requireGeneratorContext(site, context.original(marker.start), context);

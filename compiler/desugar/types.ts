@@ -5,6 +5,8 @@ export interface DesugarContext {
   /** The original source, for messages and for the source text of expressions. */
   readonly source: string;
   readonly filename: string;
+  /** Whether the output is TypeScript (generated parameters are then annotated, for `strict`). */
+  readonly typescript: boolean;
   /** The edits to the original source that make the output. */
   readonly edits: MagicString;
   /** The original offset of a parser offset (the parser read the marked source). */
