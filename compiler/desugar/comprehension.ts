@@ -2,7 +2,7 @@ import * as t from "@babel/types";
 import { compileErrorAt } from "../errors.js";
 import type { ClauseMark, ComprehensionMark } from "../reader.js";
 import { requireGeneratorContext } from "./context.js";
-import { loopText } from "./for-of.js";
+import { iterationText, loopText } from "./for-of.js";
 import type { DesugarContext } from "./types.js";
 import { referencesAny, type Site } from "./walk.js";
 
@@ -501,18 +501,10 @@ function lowerClause(clause: Clause, index: number, names: Names, isLazyFirst: b
     if (!mark.declaration) edits.appendLeft(mark.headOpen + 1, "let ");
     return;
   }
-  const { it, err, source } = loop;
-  const iterate = context.runtimeHelper("iterate");
-  const [start, end] = [at(clause.expression.start), at(clause.expression.end)];
-  const sourceText = JSON.stringify(context.source.slice(start, end));
-  const [open, shut] = t.isSequenceExpression(clause.expression) ? ["(", ")"] : ["", ""];
-  const text = loopText(it, err, "", `${declaration} ${binding} = ${it}.value;`);
-  const prefix = source ? `{ let ${source}; { ${source} = ${open}` : `{ const ${it} = ${iterate}(${open}`;
-  const opened = source
-    ? `${shut}; let ${Object.keys(t.getBindingIdentifiers(clause.binding!)).join(", ")}; } const ${it} = ${iterate}(${source}, ${sourceText});`
-    : `${shut}, ${sourceText});`;
-  edits.overwrite(mark.keyword, start, prefix);
-  edits.overwrite(end, mark.headClose + 1, `${opened} ${text.enter.trimEnd()}`);
+  const opening = iterationText(clause.expression, loop, Object.keys(t.getBindingIdentifiers(clause.binding!)), context);
+  const text = loopText(loop.it, loop.err, "", `${declaration} ${binding} = ${loop.it}.value;`);
+  edits.overwrite(mark.keyword, at(clause.expression.start), opening.before);
+  edits.overwrite(at(clause.expression.end), mark.headClose + 1, `${opening.after} ${text.enter.trimEnd()}`);
   edits.appendLeft(close, `${text.exit} }`);
 }
 

@@ -55,20 +55,36 @@ function lowerForOf(site: Site, marker: t.CallExpression, names: { it: string; e
   const [iterableStart, iterableEnd] = [at(iterable.start), at(iterable.end)];
   const [bodyStart, bodyEnd] = [at(loop.body.start), at(loop.body.end)];
   const head = edits.slice(headStart, headEnd); // with the edits of loops nested in it
-  const sourceText = JSON.stringify(context.source.slice(iterableStart, iterableEnd));
-  const iterate = context.runtimeHelper("iterate");
-
-  const start = names.source ? `{ let ${names.source}; { ${names.source} = ` : `{ const ${it} = ${iterate}(`;
-  const opened = names.source
-    ? `; let ${Object.keys(t.getBindingIdentifiers(loop.left)).join(", ")}; } const ${it} = ${iterate}(${names.source}, ${sourceText});`
-    : `, ${sourceText});`;
+  const opening = iterationText(iterable, names, Object.keys(t.getBindingIdentifiers(loop.left)), context);
   const text = loopText(it, err, labels.join(""), t.isObjectPattern(loop.left) ? `(${head} = ${it}.value);` : `${head} = ${it}.value;`);
+  edits.overwrite(statementStart, iterableStart, opening.before);
+  edits.overwrite(iterableEnd, bodyStart, `${opening.after} ${text.enter}`);
+  edits.appendLeft(bodyEnd, `${text.exit} }`);
+}
 
+/**
+ * The code that opens a block and starts the iteration `names.it` over `iterable`, which
+ * stays in place between `before` and `after`: `{ const _it = _iterate(` E `, "E");`. With
+ * `names.source`, E is evaluated where `headNames` are in their temporal dead zone:
+ * `{ let _source; { _source = ` E `; let x; } const _it = _iterate(_source, "E");`.
+ */
+export function iterationText(
+  iterable: t.Node,
+  names: { it: string; source: string },
+  headNames: readonly string[],
+  context: DesugarContext,
+): { before: string; after: string } {
+  const { it, source } = names;
+  const iterate = context.runtimeHelper("iterate");
+  const sourceText = JSON.stringify(context.source.slice(context.original(iterable.start), context.original(iterable.end)));
   // `yielding (a, b)`: a comma expression needs its parentheses as an argument.
   const [open, shut] = t.isSequenceExpression(iterable) ? ["(", ")"] : ["", ""];
-  edits.overwrite(statementStart, iterableStart, start + open);
-  edits.overwrite(iterableEnd, bodyStart, `${shut}${opened} ${text.enter}`);
-  edits.appendLeft(bodyEnd, `${text.exit} }`);
+  return source
+    ? {
+        before: `{ let ${source}; { ${source} = ${open}`,
+        after: `${shut}; let ${headNames.join(", ")}; } const ${it} = ${iterate}(${source}, ${sourceText});`,
+      }
+    : { before: `{ const ${it} = ${iterate}(${open}`, after: `${shut}, ${sourceText});` };
 }
 
 /**
