@@ -259,7 +259,7 @@ interface Inside {
   awaits: t.AwaitExpression[];
   arguments: t.Identifier[];
   newTargets: t.MetaProperty[];
-  supers: { node: t.MemberExpression; call: t.CallExpression | t.OptionalCallExpression | null; assigned: boolean }[];
+  supers: { node: t.MemberExpression; call: t.CallExpression | t.OptionalCallExpression | null; assigned: boolean; tagged: boolean }[];
   /** Array comprehensions in it that become generators (`yield*`), so this one must suspend too. */
   suspending: t.Node[];
 }
@@ -284,7 +284,8 @@ function scanInside(root: t.Node, plans: ComprehensionPlans): Inside {
     else if (capture && t.isMemberExpression(node) && t.isSuper(node.object)) {
       const call = parent && (t.isCallExpression(parent) || t.isOptionalCallExpression(parent)) && key === "callee" ? parent : null;
       const assigned = !!parent && ((t.isAssignmentExpression(parent) && key === "left") || t.isUpdateExpression(parent) || (t.isForXStatement(parent) && key === "left"));
-      inside.supers.push({ node, call, assigned });
+      const tagged = !!parent && t.isTaggedTemplateExpression(parent) && key === "tag";
+      inside.supers.push({ node, call, assigned, tagged });
     }
     const strategy = plans.get(node)?.strategy;
     const lazy = strategy === "lazy" || strategy === "lazy-stream";
@@ -412,7 +413,7 @@ function lower(
     params.push(captures.super);
     // In TypeScript, `(k: PropertyKey) => super[k as never]` type-checks under `strict`.
     args.push(outer?.super || (context.typescript ? "(k: PropertyKey): any => super[k as never]" : "(k) => super[k]"));
-    for (const { node, call } of inside.supers) lowerSuper(node, call, captures.super, context);
+    for (const { node, call, tagged } of inside.supers) lowerSuper(node, call, tagged, captures.super, context);
   }
 
   // The element (everything between the last clause head and the closing bracket, so its
@@ -508,11 +509,22 @@ function lowerClause(clause: Clause, index: number, names: Names, isLazyFirst: b
   edits.appendLeft(close, `${text.exit} }`);
 }
 
-/** `super.x` → `_super("x")`, `super[k]` → `_super(k)`, `super.m(a)` → `_super("m").call(this, a)`, `super.m?.(a)` → `_super("m")?.call(this, a)`. */
-function lowerSuper(node: t.MemberExpression, call: t.CallExpression | t.OptionalCallExpression | null, name: string, context: DesugarContext): void {
+/**
+ * `super.x` → `_super("x")`, `super[k]` → `_super(k)`, `super.m(a)` → `_super("m").call(this, a)`,
+ * `super.m?.(a)` → `_super("m")?.call(this, a)`, ``super.t`s` `` → ``_super("t").bind(this)`s` ``.
+ */
+function lowerSuper(
+  node: t.MemberExpression,
+  call: t.CallExpression | t.OptionalCallExpression | null,
+  tagged: boolean,
+  name: string,
+  context: DesugarContext,
+): void {
   const at = context.original;
   const edits = context.edits;
   const key = node.computed ? edits.slice(at(node.property.start), at(node.property.end)) : JSON.stringify((node.property as t.Identifier).name);
+  // ``super.tag`…` `` calls the method with `this`, as a tagged template does.
+  if (tagged) return void edits.overwrite(at(node.start), at(node.end), `${name}(${key}).bind(this)`);
   const optional = t.isOptionalCallExpression(call);
   edits.overwrite(at(node.start), at(node.end), `${name}(${key})${call && !optional ? ".call" : ""}`);
   if (call) {
