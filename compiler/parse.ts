@@ -24,6 +24,8 @@ export function parse(marked: MarkedSource, options: ParseOptions): t.File {
       sourceType: options.sourceType,
       sourceFilename: options.filename,
       allowReturnOutsideFunction: options.sourceType === "script",
+      // The desugarer edits text and never reads comments from the tree: skip attaching them.
+      attachComment: false,
       plugins: parserPlugins(options),
     });
   } catch (error) {
