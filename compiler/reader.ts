@@ -173,6 +173,9 @@ export function read(source: string, options: ReadOptions): MarkedSource | null 
 /** How many significant tokens the reader keeps: it looks two behind and two ahead. */
 const WINDOW = 8;
 
+/** How many times the tokenizer may start afresh after a misread JSX element (each copies the rest of the file). */
+const MAX_RESTARTS = 64;
+
 /** The significant token at an index, while the reader still holds it. */
 type TokenAt = (index: number) => SignificantToken | undefined;
 
@@ -378,26 +381,39 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
     }
   };
 
-  let start = 0;
-  for (const token of jsTokens(source, { jsx: options.jsx }) as Iterable<SignificantToken>) {
-    const type = token.type;
-    if (
-      type !== "WhiteSpace" &&
-      type !== "LineTerminatorSequence" &&
-      type !== "MultiLineComment" &&
-      type !== "SingleLineComment" &&
-      type !== "HashbangComment"
-    ) {
-      const value = token.value;
-      if ((type === "IdentifierName" || type === "JSXIdentifier") && (value.charCodeAt(0) === 95 /* _ */ || value.startsWith(MARKER_PREFIX))) {
-        identifiers.add(value);
+  // In JSX mode, js-tokens reads a TypeScript generic arrow `<T,>(x: T) => …` as a JSX
+  // element, and the rest of the file as its text; it says so with a `JSXInvalid` token (the
+  // comma). Tokenizing starts afresh after such a token, a bounded number of times.
+  let restarts = 0;
+  for (let from = 0; from >= 0; ) {
+    let start = from;
+    const rest = from === 0 ? source : source.slice(from);
+    from = -1;
+    for (const token of jsTokens(rest, { jsx: options.jsx }) as Iterable<SignificantToken>) {
+      const type = token.type;
+      if (type === "JSXInvalid" && restarts < MAX_RESTARTS) {
+        restarts++;
+        from = start + token.value.length;
+        break;
       }
-      ring[count % WINDOW] = token;
-      ringStarts[count % WINDOW] = start;
-      count++;
-      if (count >= 3) handle(count - 3);
+      if (
+        type !== "WhiteSpace" &&
+        type !== "LineTerminatorSequence" &&
+        type !== "MultiLineComment" &&
+        type !== "SingleLineComment" &&
+        type !== "HashbangComment"
+      ) {
+        const value = token.value;
+        if ((type === "IdentifierName" || type === "JSXIdentifier") && (value.charCodeAt(0) === 95 /* _ */ || value.startsWith(MARKER_PREFIX))) {
+          identifiers.add(value);
+        }
+        ring[count % WINDOW] = token;
+        ringStarts[count % WINDOW] = start;
+        count++;
+        if (count >= 3) handle(count - 3);
+      }
+      start += token.value.length;
     }
-    start += token.value.length;
   }
   for (let i = Math.max(0, count - 2); i < count; i++) handle(i);
 
