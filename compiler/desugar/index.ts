@@ -6,7 +6,7 @@ import { NameAllocator } from "../names.js";
 import { requireGeneratorContext } from "./context.js";
 import { planForOf } from "./for-of.js";
 import { planWith, withMarkers } from "./with.js";
-import { classifyComprehension, planComprehension, type Classified, type ComprehensionPlans } from "./comprehension.js";
+import { classifyComprehension, planComprehension, type Classified, type ComprehensionPlans } from "./comprehension/index.js";
 import type { DesugarContext } from "./types.js";
 import { findSites, type Site } from "./walk.js";
 
