@@ -1,10 +1,11 @@
-// A tour of yielding loops: run it with `npx yielding run examples/tour.js`.
+// A tour of yielding loops, with-statements and comprehensions: run it with
+// `npx yielding run examples/tour.js`.
 //
-// A second task, the "bystander", counts its turns. Each line the loops print says whether
-// the bystander got a turn since the previous line: if it did, the loop suspended there; if
-// not, the step was ready and the loop went on at once, with no trip through the event loop.
+// A second task, the "bystander", counts its turns. Each line the tour prints says whether
+// the bystander got a turn since the previous line: if it did, the task suspended there; if
+// not, the step was ready and the code went on at once, with no trip through the event loop.
 import { Readable } from "node:stream";
-import { checkpoint, Future, run, sleep, spawn } from "yielding/runtime";
+import { checkpoint, contextManager, Future, Lock, run, sleep, spawn } from "yielding/runtime";
 
 let bystanderTurns = 0;
 
@@ -63,6 +64,16 @@ function readyFutures() {
   });
 }
 
+/** A context manager whose exit suspends: a connection that takes a moment to close. */
+const connection = (name) =>
+  contextManager(function* (provide) {
+    try {
+      yield* provide(name);
+    } finally {
+      yield* sleep(5); // closing takes a while: the with-statement waits for it
+    }
+  });
+
 function* main() {
   spawn(bystander());
 
@@ -86,6 +97,20 @@ function* main() {
   console.log("settled Futures and plain values (the fast path):");
   since();
   for (const value of yielding [...readyFutures(), 1, 2]) console.log(`  ${value}  ${since()}`);
+
+  console.log("with-statements (a free Lock is ready; an exit that sleeps suspends):");
+  const lock = new Lock();
+  since();
+  with (yielding lock) console.log(`  holding the lock  ${since()}`);
+  with (const conn = yielding connection("conn#1")) console.log(`  using ${conn}  ${since()}`);
+  console.log(`  after the exit  ${since()}`);
+
+  console.log("comprehensions:");
+  since();
+  const doubled = [for (n of yielding slowNumbers()) n * 2];
+  console.log(`  ${JSON.stringify(doubled)} from an async generator  ${since()}`);
+  const upper = [for (v of yielding readyFutures()) if (v !== "b") v.toUpperCase()];
+  console.log(`  ${JSON.stringify(upper)} from settled Futures  ${since()}`);
 
   console.log("done");
 }
