@@ -267,6 +267,9 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
       // `of yielding E`: the keyword's branch below still sees `of` before it.
       return;
     }
+    // Past this point only brackets, `,`, `<`, `=`, `>`, templates and the keyword matter.
+    const type = token.type;
+    if (type !== "Punctuator" && type !== "JSXPunctuator" && type !== "TemplateHead" && type !== "TemplateTail" && token.value !== "yielding") return;
     if (isOpener(token)) {
       const clause = token.value === "(" && pendingClause !== null ? pendingClause : null;
       pendingClause = null;
