@@ -1,6 +1,17 @@
 import jsTokens from "js-tokens";
 import { compileErrorAt } from "./errors.js";
 import { OffsetMap } from "./offsets.js";
+import {
+  continuesIdentifier,
+  isCloser,
+  isOpener,
+  isWord,
+  mayHoldComprehension,
+  startsExpression,
+  WORDS_THAT_CONTINUE,
+  type SignificantToken,
+  type TokenAt,
+} from "./tokens.js";
 
 /**
  * The reader (ARCHITECTURE step 1): finds the places where `yielding` is the keyword
@@ -84,11 +95,6 @@ export interface ReadOptions {
   jsx: boolean;
 }
 
-interface SignificantToken {
-  readonly type: string;
-  readonly value: string;
-}
-
 /** A bracket the tokenizer has opened and not yet closed. */
 interface Frame {
   readonly open: string;
@@ -121,32 +127,6 @@ const WITH_MARKER = `${MARKER_PREFIX}with`;
 const FOR_MARKER = `${MARKER_PREFIX}for`;
 const IF_MARKER = `${MARKER_PREFIX}if`;
 
-/**
- * Whether a file might hold a comprehension: `[for (` or `(for (`, with blanks between (a
- * comprehension without the keyword is the extension's syntax too). Only a file with
- * neither this nor the word `yielding` skips the reader. A scan from one `for` to the next
- * with `indexOf`: about 5× faster than a regular expression with a leading class.
- */
-function mayHoldComprehension(source: string): boolean {
-  for (let at = source.indexOf("for"); at >= 0; at = source.indexOf("for", at + 3)) {
-    let before = at - 1;
-    while (before >= 0 && isBlank(source.charCodeAt(before))) before--;
-    const opener = source.charCodeAt(before);
-    if (opener !== 0x5b /* [ */ && opener !== 0x28 /* ( */) continue;
-    let after = at + 3;
-    while (isBlank(source.charCodeAt(after))) after++;
-    if (source.charCodeAt(after) === 0x28 /* ( */) return true;
-  }
-  return false;
-}
-
-function isBlank(code: number): boolean {
-  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
-}
-
-/** Tokens after which `yielding` is an ordinary identifier even in keyword position (SPEC §2). */
-const WORDS_THAT_CONTINUE = new Set(["in", "of", "instanceof", "as", "satisfies"]);
-const PUNCTUATORS_THAT_START = new Set(["(", "[", "{", "!", "~"]);
 const CLOSERS: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
 
 /**
@@ -175,9 +155,6 @@ const WINDOW = 8;
 
 /** How many times the tokenizer may start afresh after a misread JSX element (each copies the rest of the file). */
 const MAX_RESTARTS = 64;
-
-/** The significant token at an index, while the reader still holds it. */
-type TokenAt = (index: number) => SignificantToken | undefined;
 
 /**
  * One pass over the tokens as js-tokens makes them, without a token array: each significant
@@ -426,14 +403,6 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
   return { code, offsets, markers, identifiers, sites, withStatements, comprehensions };
 }
 
-function isOpener(token: SignificantToken): boolean {
-  return (token.type === "Punctuator" || token.type === "JSXPunctuator") && (token.value === "(" || token.value === "[" || token.value === "{");
-}
-
-function isCloser(token: SignificantToken): boolean {
-  return (token.type === "Punctuator" || token.type === "JSXPunctuator") && (token.value === ")" || token.value === "]" || token.value === "}");
-}
-
 /**
  * Pops the innermost frame opened by `open`. On unbalanced input (which the parser will
  * report) it pops only a frame that matches, so one stray bracket cannot derail the rest.
@@ -481,33 +450,6 @@ function withHeadKind(tokenAt: TokenAt, index: number, source: string, startOf: 
     throw compileErrorAt("E_WITH_VAR", "a `with` binding is scoped to its block: write `const` or `let`, not `var`", source, startOf(index + 1), filename);
   }
   return null;
-}
-
-function isWord(token: SignificantToken | undefined, word: string): boolean {
-  return token !== undefined && token.type === "IdentifierName" && token.value === word;
-}
-
-/** SPEC §2: does this token start an expression, making the `yielding` before it the keyword? */
-function startsExpression(token: SignificantToken | undefined): boolean {
-  if (!token) return false;
-  switch (token.type) {
-    case "IdentifierName":
-      return !WORDS_THAT_CONTINUE.has(token.value);
-    case "StringLiteral":
-    case "NumericLiteral":
-    case "NoSubstitutionTemplate":
-    case "TemplateHead":
-      return true;
-    case "Punctuator":
-      return PUNCTUATORS_THAT_START.has(token.value);
-    default:
-      return false;
-  }
-}
-
-/** Whether JavaScript reads this token after an identifier as a call, an index or a tagged template. */
-function continuesIdentifier(token: SignificantToken): boolean {
-  return token.value === "(" || token.value === "[" || token.type === "NoSubstitutionTemplate" || token.type === "TemplateHead";
 }
 
 /** `base`, or `base` with a number appended, such that no identifier in the file has that name. */
