@@ -28,24 +28,31 @@ export function findSites(root: t.Node, pick: (node: t.Node) => boolean, within?
     nodes.push(node);
     keys.push(key);
     if (pick(node)) sites.push(nodes.map((n, depth) => ({ node: n, key: keys[depth]! })));
-    const childKeys = t.VISITOR_KEYS[node.type];
-    if (childKeys) {
-      for (const childKey of childKeys) {
-        const child = (node as unknown as Record<string, unknown>)[childKey];
-        if (Array.isArray(child)) {
-          for (const item of child as (t.Node | null)[]) {
-            if (item && typeof item.type === "string") visit(item, childKey);
-          }
-        } else if (child && typeof (child as t.Node).type === "string") {
-          visit(child as t.Node, childKey);
-        }
-      }
-    }
+    forEachChild(node, visit);
     nodes.pop();
     keys.pop();
   };
   visit(root, null);
   return sites;
+}
+
+/**
+ * Calls `visit` with each child node of `node`, in source order, and the property of
+ * `node` that holds it (Babel's visitor keys): the one step every walk of the desugarer takes.
+ */
+export function forEachChild(node: t.Node, visit: (child: t.Node, key: string) => void): void {
+  const childKeys = t.VISITOR_KEYS[node.type];
+  if (!childKeys) return;
+  for (const key of childKeys) {
+    const child = (node as unknown as Record<string, unknown>)[key];
+    if (Array.isArray(child)) {
+      for (const item of child as (t.Node | null)[]) {
+        if (item && typeof item.type === "string") visit(item, key);
+      }
+    } else if (child && typeof (child as t.Node).type === "string") {
+      visit(child as t.Node, key);
+    }
+  }
 }
 
 /** Whether an ascending list has a value in [start, end). */

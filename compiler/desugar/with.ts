@@ -1,7 +1,7 @@
 import * as t from "@babel/types";
 import { compileErrorAt } from "../errors.js";
 import type { DesugarContext } from "./types.js";
-import { referencesAny, type Site } from "./walk.js";
+import { forEachChild, referencesAny, type Site } from "./walk.js";
 
 /*
  * `with (const a = yielding E, b = yielding F) BODY` and `with (yielding E) BODY` (SPEC §4),
@@ -124,12 +124,7 @@ function checkJumps(site: Site, isWith: (node: t.Node) => boolean, context: Desu
     }
     const loop = t.isLoop(node) && !isWith(node) ? 1 : 0;
     const breakable = loop || t.isSwitchStatement(node) ? 1 : 0;
-    for (const key of t.VISITOR_KEYS[node.type] ?? []) {
-      const child = (node as unknown as Record<string, unknown>)[key];
-      for (const item of Array.isArray(child) ? child : [child]) {
-        if (item && typeof (item as t.Node).type === "string") visit(item as t.Node, loops + loop, breakables + breakable);
-      }
-    }
+    forEachChild(node, (child) => visit(child, loops + loop, breakables + breakable));
   };
   visit(statement.body, 0, 0);
 }

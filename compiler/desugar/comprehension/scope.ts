@@ -1,5 +1,5 @@
 import * as t from "@babel/types";
-import type { Site } from "../walk.js";
+import { forEachChild, type Site } from "../walk.js";
 
 /*
  * What a comprehension takes from its surroundings: the `yield`, `await`, `this`,
@@ -47,15 +47,11 @@ export interface Inside {
 export function scanInside(root: t.Node, plans: ComprehensionPlans): Inside {
   const inside: Inside = { yields: [], awaits: [], arguments: [], newTargets: [], supers: [], suspending: [] };
   const visit = (node: t.Node, parent: t.Node | null, key: string, capture: boolean): void => {
-    if (node !== root && t.isFunction(node) && !t.isArrowFunctionExpression(node)) {
-      // A nested function has its own `arguments`…; only its computed keys and defaults… are not ours either.
-      return;
-    }
-    if (t.isClass(node) && node !== root) return;
+    if (node !== root && hasOwnContext(node)) return;
     if (t.isYieldExpression(node)) inside.yields.push(node);
     else if (t.isAwaitExpression(node)) inside.awaits.push(node);
-    else if (capture && t.isIdentifier(node, { name: "arguments" }) && parent && t.isReferenced(node, parent)) inside.arguments.push(node);
-    else if (capture && t.isMetaProperty(node) && node.meta.name === "new" && node.property.name === "target") inside.newTargets.push(node);
+    else if (capture && isArgumentsReference(node, parent)) inside.arguments.push(node);
+    else if (capture && isNewTarget(node)) inside.newTargets.push(node);
     else if (capture && t.isMemberExpression(node) && t.isSuper(node.object)) {
       const call = parent && (t.isCallExpression(parent) || t.isOptionalCallExpression(parent)) && key === "callee" ? parent : null;
       const assigned = !!parent && ((t.isAssignmentExpression(parent) && key === "left") || t.isUpdateExpression(parent) || (t.isForXStatement(parent) && key === "left"));
@@ -78,12 +74,9 @@ export function scanInside(root: t.Node, plans: ComprehensionPlans): Inside {
     visitChildren(node, () => true, capture && (node === root || strategy !== "generator"));
   };
   const visitChildren = (node: t.Node, keep: (child: t.Node) => boolean, captureInside: boolean): void => {
-    for (const childKey of t.VISITOR_KEYS[node.type] ?? []) {
-      const child = (node as unknown as Record<string, unknown>)[childKey];
-      for (const item of Array.isArray(child) ? child : [child]) {
-        if (item && typeof (item as t.Node).type === "string" && keep(item as t.Node)) visit(item as t.Node, node, childKey, captureInside);
-      }
-    }
+    forEachChild(node, (child, key) => {
+      if (keep(child)) visit(child, node, key, captureInside);
+    });
     // A lazy comprehension's first clause: only its binding is inside the body (the source was visited).
     if (!keep((node as t.CallExpression).arguments?.[0] as t.Node)) {
       const head = (node as t.CallExpression).arguments[0] as t.AssignmentExpression;
@@ -92,6 +85,23 @@ export function scanInside(root: t.Node, plans: ComprehensionPlans): Inside {
   };
   visit(root, null, "", true);
   return inside;
+}
+
+/**
+ * A nested function (not an arrow) or class: it has its own `this`, `arguments`,
+ * `new.target`, `super`, `yield` and `await`, so what is inside is not the enclosing function's.
+ */
+function hasOwnContext(node: t.Node): boolean {
+  return (t.isFunction(node) && !t.isArrowFunctionExpression(node)) || t.isClass(node);
+}
+
+/** Whether `node` reads the enclosing function's `arguments` (not a property or key named so). */
+function isArgumentsReference(node: t.Node, parent: t.Node | null): node is t.Identifier {
+  return t.isIdentifier(node, { name: "arguments" }) && parent !== null && t.isReferenced(node, parent);
+}
+
+function isNewTarget(node: t.Node): node is t.MetaProperty {
+  return t.isMetaProperty(node) && node.meta.name === "new" && node.property.name === "target";
 }
 
 /** The function the comprehension is written in, if any. */
@@ -132,17 +142,12 @@ export function usedBelow(root: t.Node, plans: ComprehensionPlans): { this: bool
   const plan = plans.get(root)!;
   const skip = plan.strategy === "lazy" || plan.strategy === "lazy-stream" ? plan.firstSource : null;
   const visit = (node: t.Node, parent: t.Node | null): void => {
-    if (node === skip || (node !== root && ((t.isFunction(node) && !t.isArrowFunctionExpression(node)) || t.isClass(node)))) return;
+    if (node === skip || (node !== root && hasOwnContext(node))) return;
     if (t.isThisExpression(node)) used.this = true;
     else if (t.isSuper(node)) used.super = used.this = true;
-    else if (t.isIdentifier(node, { name: "arguments" }) && parent && t.isReferenced(node, parent)) used.arguments = true;
-    else if (t.isMetaProperty(node) && node.meta.name === "new" && node.property.name === "target") used.newTarget = true;
-    for (const key of t.VISITOR_KEYS[node.type] ?? []) {
-      const child = (node as unknown as Record<string, unknown>)[key];
-      for (const item of Array.isArray(child) ? child : [child]) {
-        if (item && typeof (item as t.Node).type === "string") visit(item as t.Node, node);
-      }
-    }
+    else if (isArgumentsReference(node, parent)) used.arguments = true;
+    else if (isNewTarget(node)) used.newTarget = true;
+    forEachChild(node, (child) => visit(child, node));
   };
   visit(root, null);
   return used;
