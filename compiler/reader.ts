@@ -6,9 +6,9 @@ import {
   isCloser,
   isOpener,
   isWord,
+  letDeclares,
   mayHoldComprehension,
   startsExpression,
-  WORDS_THAT_CONTINUE,
   type SignificantToken,
   type TokenAt,
 } from "./tokens.js";
@@ -231,7 +231,7 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
     if (top?.clause && top.head === "comprehension-for" && i === top.clause.bindingIndex && !top.clause.sawOf) {
       // `for (const x of …)`: the declaration goes (every binding is fresh); the desugarer puts it back.
       const next = tokenAt(i + 1);
-      if (isWord(token, "const") || (isWord(token, "let") && next && (next.value === "[" || next.value === "{" || (next.type === "IdentifierName" && !WORDS_THAT_CONTINUE.has(next.value))))) {
+      if (isWord(token, "const") || (isWord(token, "let") && letDeclares(next))) {
         top.clause.mark.declaration = [startOf(i), startOf(i) + token.value.length];
         top.clause.bindingIndex = i + 1;
         edit(startOf(i), startOf(i) + token.value.length, "");
@@ -443,7 +443,7 @@ function withHeadKind(tokenAt: TokenAt, index: number, source: string, startOf: 
   if (isWord(first, "yielding") && startsExpression(second)) return "with-expression";
   if (isWord(first, "const")) return "with-bindings";
   // `with (let)` and `with (let.x)` are plain sloppy JavaScript; `let` then a name or a pattern is a declaration.
-  if (isWord(first, "let") && second && (second.value === "[" || second.value === "{" || (second.type === "IdentifierName" && !WORDS_THAT_CONTINUE.has(second.value)))) {
+  if (isWord(first, "let") && letDeclares(second)) {
     return "with-bindings";
   }
   if (isWord(first, "var")) {

@@ -28,6 +28,14 @@ export function isCloser(token: SignificantToken): boolean {
   return (token.type === "Punctuator" || token.type === "JSXPunctuator") && (token.value === ")" || token.value === "]" || token.value === "}");
 }
 
+/**
+ * Whether `let` followed by `next` declares (a name, `[` or `{` come next), as JavaScript
+ * reads `for (let [`; `let` before `)`, `.`, `in` and the like is a name.
+ */
+export function letDeclares(next: SignificantToken | undefined): boolean {
+  return next !== undefined && (next.value === "[" || next.value === "{" || (next.type === "IdentifierName" && !WORDS_THAT_CONTINUE.has(next.value)));
+}
+
 /** Whether the token is the identifier or keyword `word`. */
 export function isWord(token: SignificantToken | undefined, word: string): boolean {
   return token !== undefined && token.type === "IdentifierName" && token.value === word;

@@ -1,6 +1,6 @@
 import * as t from "@babel/types";
-import { compileErrorAt } from "../errors.js";
 import type { DesugarContext } from "./types.js";
+import { markerArgument } from "./marker.js";
 import { referencesAny, type Site } from "./walk.js";
 
 /*
@@ -25,11 +25,7 @@ import { referencesAny, type Site } from "./walk.js";
  * loop move to the inner `for (;;)`, so `break L` and `continue L` keep their meaning.
  */
 export function planForOf(site: Site, marker: t.CallExpression, context: DesugarContext): () => void {
-  if (marker.arguments.length !== 1) {
-    // `for (x of yielding a, b)`: the marker call would accept what `for…of` does not.
-    const comma = context.source.indexOf(",", context.original(marker.arguments[0]!.end));
-    throw compileErrorAt("E_SYNTAX", 'Unexpected token, expected ")"', context.source, comma, context.filename);
-  }
+  markerArgument(marker, context); // `for (x of yielding a, b)` is E_SYNTAX, as in `for…of`
   const names = { it: context.freshName("it"), err: context.freshName("err"), source: "" };
   if (needsHeadScope(site, marker)) names.source = context.freshName("source");
   return () => lowerForOf(site, marker, names, context);

@@ -1,6 +1,7 @@
 import * as t from "@babel/types";
 import { compileErrorAt } from "../errors.js";
 import type { DesugarContext } from "./types.js";
+import { markerArgument } from "./marker.js";
 import { forEachChild, referencesAny, type Site } from "./walk.js";
 
 /*
@@ -65,7 +66,7 @@ export function withMarkers(statement: t.ForStatement): t.Node[] {
 
 function bindingsOf(statement: t.ForStatement, marker: string, context: DesugarContext): Binding[] {
   const init = statement.init!;
-  if (!t.isVariableDeclaration(init)) return [{ manager: managerOf(init as t.CallExpression, context), target: null, laterNames: [] }];
+  if (!t.isVariableDeclaration(init)) return [{ manager: markerArgument(init as t.CallExpression, context), target: null, laterNames: [] }];
   const declarators = init.declarations;
   const namesOf = declarators.map((declarator) => Object.keys(t.getBindingIdentifiers(declarator.id)));
   return declarators.map((declarator, index) => {
@@ -80,18 +81,8 @@ function bindingsOf(statement: t.ForStatement, marker: string, context: DesugarC
         context.filename,
       );
     }
-    return { manager: managerOf(value, context), target: declarator.id, laterNames: namesOf.slice(index).flat() };
+    return { manager: markerArgument(value, context), target: declarator.id, laterNames: namesOf.slice(index).flat() };
   });
-}
-
-/** The argument of a marker call: exactly one expression, as `with (expr)` takes. */
-function managerOf(call: t.CallExpression, context: DesugarContext): t.Expression {
-  if (call.arguments.length !== 1) {
-    // `with (yielding a, b)`: the marker call would accept a list.
-    const comma = context.source.indexOf(",", context.original(call.arguments[0]!.end));
-    throw compileErrorAt("E_SYNTAX", 'Unexpected token, expected ")"', context.source, comma, context.filename);
-  }
-  return call.arguments[0] as t.Expression;
 }
 
 /**

@@ -2,6 +2,7 @@ import * as t from "@babel/types";
 import { compileErrorAt } from "../../errors.js";
 import type { ClauseMark, ComprehensionMark } from "../../reader.js";
 import type { DesugarContext } from "../types.js";
+import { markerArgument, nextToken } from "../marker.js";
 import { referencesAny, type Site } from "../walk.js";
 
 /* What the parser made of a comprehension (see ./index.ts), read back into clauses. */
@@ -66,8 +67,7 @@ export function parseComprehension(site: Site, mark: ComprehensionMark, markers:
       const marker = t.isCallExpression(right) && t.isIdentifier(right.callee, { name: markers.loop }) ? right : null;
       let expression = right;
       if (marker) {
-        if (marker.arguments.length !== 1) throw syntaxError('Unexpected token, expected ")"', nextToken(context.source, context.original(marker.arguments[0]!.end)), context);
-        expression = marker.arguments[0] as t.Expression;
+        expression = markerArgument(marker, context);
       }
       clauses.push({ mark: clauseMark, call: call as t.CallExpression, binding: head.left as t.LVal, expression, marker });
     } else {
@@ -96,11 +96,6 @@ function checkBinding(node: t.Node, context: DesugarContext): void {
     context.original(node.start),
     context,
   );
-}
-
-/** Where the token after `from` starts: past blanks, comments and closing parentheses (the comma after `(a), b`). */
-function nextToken(source: string, from: number): number {
-  return from + /^(?:\s|\)|\/\/[^\n\r\u2028\u2029]*|\/\*[\s\S]*?\*\/)*/.exec(source.slice(from))![0].length;
 }
 
 function syntaxError(message: string, at: number, context: DesugarContext): Error {
