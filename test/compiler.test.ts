@@ -181,3 +181,39 @@ describe("compile: errors", () => {
     expect([error.line, error.column]).toEqual([1, 27]);
   });
 });
+
+describe("compile: where the runtime import goes", () => {
+  const body = "function* f(xs) { for (const x of yielding xs) {} }";
+  it("after a directive written without its semicolon, which stays a directive", () => {
+    const { code } = compile(`'use strict'\n${body}`);
+    expect(code.startsWith(`'use strict'; import { iterate as _iterate } from "yielding/runtime";\n`)).toBe(true);
+    expect(parse(code, { sourceType: "module" }).program.directives.map((d) => d.value.value)).toEqual(["use strict"]);
+  });
+  it("after a hashbang and two directives, in CommonJS too", () => {
+    const { code } = compile(`#!/usr/bin/env node\n"use strict"\n'use client'\n${body}`, { filename: "a.cjs" });
+    expect(code.split("\n").slice(0, 3)).toEqual([
+      "#!/usr/bin/env node",
+      '"use strict"',
+      `'use client'; const { iterate: _iterate } = require("yielding/runtime");`,
+    ]);
+  });
+  it("after a byte order mark, which stays first", () => {
+    const { code } = compile(`\uFEFF${body}`);
+    expect(code.startsWith('\uFEFFimport { iterate as _iterate } from "yielding/runtime"; function*')).toBe(true);
+  });
+});
+
+describe("compile: line breaks", () => {
+  it("keeps the line breaks of a head as written (CRLF included), with their indentation", () => {
+    const source = "function* f(xs) {\r\n  for (const x of\r\n      yielding xs)\r\n  {\r\n  }\r\n}\r\n";
+    const { code } = compile(source);
+    expect(code.split("\r\n")).toHaveLength(source.split("\r\n").length);
+    expect(code.split("\r\n")[2]!.startsWith("      xs, \"xs\");")).toBe(true);
+    expect(code).not.toMatch(/(^|[^\r])\n/);
+  });
+  it("escapes U+2028 and U+2029 in the source text it copies into a string", () => {
+    const { code } = compile('function* f(t) { for (const x of yielding t["\u2028\u2029"]) {} }');
+    expect(code).toContain('"t[\\"\\u2028\\u2029\\"]"');
+    expect(code.split(/[\u2028\u2029]/)).toHaveLength(3);
+  });
+});

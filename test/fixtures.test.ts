@@ -6,6 +6,8 @@
  *   goldens are written instead of compared (the only way goldens are made).
  * - `exec`: the input compiled against the built runtime runs under `node`; its stdout must
  *   equal `stdout.txt` (only a trailing newline is ignored) and it must exit with code 0.
+ * - `keeps every line`: the output has exactly as many lines as the input (every line of the
+ *   user's code stays where it was, so stack traces and type errors point at the right line).
  * - `error`: compiling must throw a CompileError whose summary is `error.txt`, with a
  *   code frame that shows the offending line of the original source.
  */
@@ -48,6 +50,11 @@ function compileCase(c: FixtureCase, options: CompileOptions = {}): string {
     if (e instanceof CompileError) throw new Error(`unexpected compile error\n${e.summary}\n${e.frame}`);
     throw e;
   }
+}
+
+/** Lines as JavaScript engines count them (U+2028 and U+2029 end a line too). */
+function lineCount(source: string): number {
+  return source.split(/\r\n|[\n\r\u2028\u2029]/).length;
 }
 
 describe("fixtures layout", () => {
@@ -98,6 +105,11 @@ describe.concurrent("fixtures", () => {
           expect(code).toBe(c.output);
         });
       }
+
+      it("keeps every line where it was", ({ expect }) => {
+        const code = compileCase(c);
+        expect(lineCount(code), "the output must have as many lines as the input").toBe(lineCount(c.input));
+      });
 
       if (c.stdout !== null) {
         it("exec", async ({ expect }) => {

@@ -36,7 +36,6 @@ function lowerForOf(site: Site, marker: t.CallExpression, names: { it: string; e
   const loop = site[site.length - 1]!.node as t.ForOfStatement;
   const iterable = marker.arguments[0] as t.Expression;
   const at = context.original;
-  const edits = context.edits;
 
   // `A: B: for (…)`: the labels move onto the inner `for (;;)`.
   let depth = site.length - 1;
@@ -50,12 +49,13 @@ function lowerForOf(site: Site, marker: t.CallExpression, names: { it: string; e
   const [headStart, headEnd] = [at(loop.left.start), at(loop.left.end)];
   const [iterableStart, iterableEnd] = [at(iterable.start), at(iterable.end)];
   const [bodyStart, bodyEnd] = [at(loop.body.start), at(loop.body.end)];
-  const head = edits.slice(headStart, headEnd); // with the edits of loops nested in it
+  const head = context.edits.slice(headStart, headEnd); // with the edits of loops nested in it
   const opening = iterationText(iterable, names, Object.keys(t.getBindingIdentifiers(loop.left)), context);
   const text = loopText(it, err, labels.join(""), t.isObjectPattern(loop.left) ? `(${head} = ${it}.value);` : `${head} = ${it}.value;`);
-  edits.overwrite(statementStart, iterableStart, opening.before);
-  edits.overwrite(iterableEnd, bodyStart, `${opening.after} ${text.enter}`);
-  edits.appendLeft(bodyEnd, `${text.exit} }`);
+  // The head moves below the source, its own line breaks with it; the others stay in place.
+  context.replace(statementStart, iterableStart, opening.before, [[headStart, headEnd]]);
+  context.replace(iterableEnd, bodyStart, `${opening.after} ${text.enter}`);
+  context.edits.appendLeft(bodyEnd, `${text.exit} }`);
 }
 
 /**
@@ -72,7 +72,7 @@ export function iterationText(
 ): { before: string; after: string } {
   const { it, source } = names;
   const iterate = context.runtimeHelper("iterate");
-  const sourceText = JSON.stringify(context.source.slice(context.original(iterable.start), context.original(iterable.end)));
+  const sourceText = context.sourceTextOf(iterable);
   // `yielding (a, b)`: a comma expression needs its parentheses as an argument.
   const [open, shut] = t.isSequenceExpression(iterable) ? ["(", ")"] : ["", ""];
   return source

@@ -9,6 +9,7 @@ import { planWith, withMarkers } from "./with.js";
 import { classifyComprehension, planComprehension, type Classified, type ComprehensionPlans } from "./comprehension/index.js";
 import type { DesugarContext } from "./types.js";
 import { findSites, type Site } from "./walk.js";
+import { lineBreaksIn, stringLiteral } from "./lines.js";
 
 export interface DesugarOptions {
   source: string;
@@ -57,6 +58,13 @@ export function desugar(ast: t.File, edits: MagicString, options: DesugarOptions
     typescript: options.typescript,
     edits,
     original: (offset) => options.offsets.toOriginal(offset ?? 0),
+    replace(start, end, text, moved) {
+      const breaks = lineBreaksIn(options.source, start, end, moved);
+      edits.overwrite(start, end, breaks ? text.trimEnd() + breaks : text);
+    },
+    sourceTextOf(node) {
+      return stringLiteral(options.source.slice(context.original(node.start), context.original(node.end)));
+    },
     freshName: (hint) => names.fresh(hint),
     runtimeHelper(name) {
       let local = helpers.get(name);
@@ -96,8 +104,9 @@ export function desugar(ast: t.File, edits: MagicString, options: DesugarOptions
 
 /**
  * `import { iterate as _iterate } from "yielding/runtime";`, or its CommonJS twin, put on
- * the first line after a hashbang and after any directives (so `"use strict"` stays a
- * directive), without adding a line.
+ * the first line after a byte order mark and a hashbang, and after any directives (so
+ * `"use strict"` stays a directive), without adding a line. A directive written without
+ * its semicolon gets one: `'use strict' import …` would not parse.
  */
 function importRuntime(program: t.Program, helpers: Map<string, string>, context: DesugarContext, options: DesugarOptions): void {
   const names = [...helpers].sort(([a], [b]) => (a < b ? -1 : 1));
@@ -108,14 +117,16 @@ function importRuntime(program: t.Program, helpers: Map<string, string>, context
       : `import { ${names.map(([name, local]) => `${name} as ${local}`).join(", ")} } from ${specifier};`;
   const lastDirective = program.directives[program.directives.length - 1];
   if (lastDirective) {
-    context.edits.appendLeft(context.original(lastDirective.end), ` ${statement}`);
+    const end = context.original(lastDirective.end);
+    context.edits.appendLeft(end, `${context.source[end - 1] === ";" ? "" : ";"} ${statement}`);
   } else {
-    context.edits.prependRight(afterHashbang(context.source), `${statement} `);
+    context.edits.prependRight(codeStart(context.source), `${statement} `);
   }
 }
 
-/** Where code may start: after a `#!` line, if the file has one. */
-function afterHashbang(source: string): number {
+/** Where code may start: after a byte order mark, or after a `#!` line (which cannot follow one). */
+function codeStart(source: string): number {
+  if (source.charCodeAt(0) === 0xfeff) return 1;
   if (!source.startsWith("#!")) return 0;
   const lineEnd = source.search(/\r\n|[\n\r\u2028\u2029]/);
   return lineEnd < 0 ? source.length : lineEnd + (source.startsWith("\r\n", lineEnd) ? 2 : 1);

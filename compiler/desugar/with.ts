@@ -1,6 +1,7 @@
 import * as t from "@babel/types";
 import { compileErrorAt } from "../errors.js";
 import type { DesugarContext } from "./types.js";
+import type { Range } from "./lines.js";
 import { markerArgument } from "./marker.js";
 import { forEachChild, referencesAny, type Site } from "./walk.js";
 
@@ -136,7 +137,7 @@ function lowerWith(statement: t.ForStatement, bindings: readonly Binding[], name
   let closers = "";
   bindings.forEach((binding, index) => {
     const { cm, err, source } = names[index]!;
-    const sourceText = JSON.stringify(context.source.slice(at(binding.manager.start), at(binding.manager.end)));
+    const sourceText = context.sourceTextOf(binding.manager);
     // `yielding (a, b)`: a comma expression needs its parentheses as an argument.
     const [open, shut] = t.isSequenceExpression(binding.manager) ? ["(", ")"] : ["", ""];
     before.push(source ? `{ let ${source}; { ${source} = ${open}` : `{ const ${cm} = ${helper}(${open}`);
@@ -147,11 +148,13 @@ function lowerWith(statement: t.ForStatement, bindings: readonly Binding[], name
     after.push(`${made} if (!${cm}.enter()) yield* ${cm}.wait(); try {${bind} `);
     closers = ` } catch (${err}) { if (!${cm}.fail(${err})) yield* ${cm}.wait(); } finally { if (${cm}.open && !${cm}.exit()) yield* ${cm}.wait(); } }${closers}`;
   });
-  edits.overwrite(at(statement.start), at(bindings[0]!.manager.start), before[0]!);
+  // Each target is re-emitted after its enter, its own line breaks with it; the others stay in place.
+  const moved = bindings.flatMap((binding): Range[] => (binding.target ? [[at(binding.target.start), at(binding.target.end)]] : []));
+  context.replace(at(statement.start), at(bindings[0]!.manager.start), before[0]!, moved);
   bindings.forEach((binding, index) => {
     const next = bindings[index + 1];
     const upTo = next ? at(next.manager.start) : at(statement.body.start);
-    edits.overwrite(at(binding.manager.end), upTo, after[index]! + (next ? before[index + 1]! : ""));
+    context.replace(at(binding.manager.end), upTo, after[index]! + (next ? before[index + 1]! : ""), moved);
   });
   edits.appendLeft(at(statement.body.end), closers);
 }

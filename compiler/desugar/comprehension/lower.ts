@@ -2,7 +2,8 @@ import * as t from "@babel/types";
 import { iterationText, loopText } from "../for-of.js";
 import type { DesugarContext } from "../types.js";
 import type { Clause, Parsed } from "./parse.js";
-import type { Captures, Inside, Strategy } from "./scope.js";
+import type { Captures, Inside, Strategy, SuperUse } from "./scope.js";
+import { stringLiteral, type Range } from "../lines.js";
 
 export interface Names {
   result: string;
@@ -37,18 +38,18 @@ export function lower(
   if (captures.arguments) {
     params.push(captures.arguments);
     args.push(outer?.arguments || "arguments");
-    for (const node of inside.arguments) edits.overwrite(at(node.start), at(node.end), captures.arguments);
+    for (const node of inside.arguments) context.replace(at(node.start), at(node.end), captures.arguments);
   }
   if (captures.newTarget) {
     params.push(captures.newTarget);
     args.push(outer?.newTarget || "new.target");
-    for (const node of inside.newTargets) edits.overwrite(at(node.start), at(node.end), captures.newTarget);
+    for (const node of inside.newTargets) context.replace(at(node.start), at(node.end), captures.newTarget);
   }
   if (captures.super) {
     params.push(captures.super);
     // In TypeScript, `(k: PropertyKey) => super[k as never]` type-checks under `strict`.
     args.push(outer?.super || (context.typescript ? "(k: PropertyKey): any => super[k as never]" : "(k) => super[k]"));
-    for (const { node, call, tagged } of inside.supers) lowerSuper(node, call, tagged, captures.super, context);
+    for (const use of inside.supers) lowerSuper(use, captures.super, context);
   }
 
   // The element (everything between the last clause head and the closing bracket, so its
@@ -73,16 +74,16 @@ export function lower(
   const close = mark.close;
   switch (strategy) {
     case "arrow":
-      edits.overwrite(mark.open, mark.open + 1, `((${names.result}${any}) => { `);
-      edits.overwrite(close, close + 1, ` return ${names.result}; })([])`);
+      context.replace(mark.open, mark.open + 1, `((${names.result}${any}) => { `);
+      context.replace(close, close + 1, ` return ${names.result}; })([])`);
       break;
     case "async-arrow":
-      edits.overwrite(mark.open, mark.open + 1, `(await (async (${names.result}${any}) => { `);
-      edits.overwrite(close, close + 1, ` return ${names.result}; })([]))`);
+      context.replace(mark.open, mark.open + 1, `(await (async (${names.result}${any}) => { `);
+      context.replace(close, close + 1, ` return ${names.result}; })([]))`);
       break;
     case "generator":
-      edits.overwrite(mark.open, mark.open + 1, `(yield* ${isAsync ? "async " : ""}function* (${paramList([names.result])}) { `);
-      edits.overwrite(close, close + 1, ` return ${names.result}; }.call(${[usesThis ? "this" : "undefined", "[]", ...args].join(", ")}))`);
+      context.replace(mark.open, mark.open + 1, `(yield* ${isAsync ? "async " : ""}function* (${paramList([names.result])}) { `);
+      context.replace(close, close + 1, ` return ${names.result}; }.call(${[usesThis ? "this" : "undefined", "[]", ...args].join(", ")}))`);
       break;
     case "lazy":
     case "lazy-stream":
@@ -96,9 +97,10 @@ export function lower(
     const opener = firstClause.marker ? context.runtimeHelper("iterate") : context.runtimeHelper("firstIterable");
     const [start, end] = [at(firstClause.expression.start), at(firstClause.expression.end)];
     const [open, shut] = t.isSequenceExpression(firstClause.expression) ? ["(", ")"] : ["", ""];
-    const sourceText = JSON.stringify(context.source.slice(start, end));
+    const sourceText = context.sourceTextOf(firstClause.expression);
     const bodyParams = paramList(strategy === "lazy" ? [names.first] : [names.first, names.emit]);
-    edits.overwrite(firstClause.mark.keyword, start, `${helper}(${opener}(${open}`);
+    // The binding is re-emitted in the body's loop head (see lowerClause), its line breaks with it.
+    context.replace(firstClause.mark.keyword, start, `${helper}(${opener}(${open}`, [bindingRange(firstClause, context)]);
     // After what a comprehension ending there appended: `(for (x of (for …)) …)`.
     edits.appendLeft(end, `${shut}, ${sourceText}), function* (${bodyParams}) {`);
   }
@@ -116,19 +118,17 @@ function lowerClause(clause: Clause, index: number, names: Names, isLazyFirst: b
   const { mark } = clause;
   if (mark.kind === "if") return;
   const declaration = mark.declaration ? context.source.slice(mark.declaration[0], mark.declaration[1]) : "let";
-  const bindingStart = at(clause.binding!.start);
-  const bindingEnd = at(clause.binding!.end);
-  const binding = edits.slice(bindingStart, bindingEnd);
+  const binding = edits.slice(...bindingRange(clause, context));
   const loop = names.loops[index];
 
   if (isLazyFirst) {
     // The source was moved out (evaluated at creation); the head iterates `names.first`.
     if (!loop) {
-      edits.overwrite(at(clause.expression.end), mark.headClose + 1, ` for (${declaration} ${binding} of ${names.first})`);
+      context.replace(at(clause.expression.end), mark.headClose + 1, ` for (${declaration} ${binding} of ${names.first})`);
       return;
     }
     const text = loopText(names.first, loop.err, "", `${declaration} ${binding} = ${names.first}.value;`);
-    edits.overwrite(at(clause.expression.end), mark.headClose + 1, ` ${text.enter.trimEnd()}`);
+    context.replace(at(clause.expression.end), mark.headClose + 1, ` ${text.enter.trimEnd()}`);
     edits.appendLeft(close, text.exit);
     return;
   }
@@ -139,33 +139,37 @@ function lowerClause(clause: Clause, index: number, names: Names, isLazyFirst: b
   }
   const opening = iterationText(clause.expression, loop, Object.keys(t.getBindingIdentifiers(clause.binding!)), context);
   const text = loopText(loop.it, loop.err, "", `${declaration} ${binding} = ${loop.it}.value;`);
-  edits.overwrite(mark.keyword, at(clause.expression.start), opening.before);
-  edits.overwrite(at(clause.expression.end), mark.headClose + 1, `${opening.after} ${text.enter.trimEnd()}`);
+  context.replace(mark.keyword, at(clause.expression.start), opening.before, [bindingRange(clause, context)]);
+  context.replace(at(clause.expression.end), mark.headClose + 1, `${opening.after} ${text.enter.trimEnd()}`);
   edits.appendLeft(close, `${text.exit} }`);
 }
 
 /**
- * `super.x` → `_super("x")`, `super[k]` → `_super(k)`, `super.m(a)` → `_super("m").call(this, a)`,
- * `super.m?.(a)` → `_super("m")?.call(this, a)`, ``super.t`s` `` → ``_super("t").bind(this)`s` ``.
+ * `super.x` → `_super("x")`, `super[k]` → `_super(k)`; a called or tagged one is bound to
+ * `this`: `super.m(a)` → `_super("m").bind(this)(a)`, `super.m?.(a)` →
+ * `_super("m")?.bind(this)?.(a)`, ``super.t`s` `` → ``_super("t").bind(this)`s` ``. Only the
+ * member expression is rewritten, so comments and type arguments before the call's `(` stay
+ * as they are. In TypeScript, a call with type arguments gets a generic signature to take them.
  */
-function lowerSuper(
-  node: t.MemberExpression,
-  call: t.CallExpression | t.OptionalCallExpression | null,
-  tagged: boolean,
-  name: string,
-  context: DesugarContext,
-): void {
+function lowerSuper(use: SuperUse, name: string, context: DesugarContext): void {
+  const { node, call, tagged, constructed } = use;
   const at = context.original;
-  const edits = context.edits;
-  const key = node.computed ? edits.slice(at(node.property.start), at(node.property.end)) : JSON.stringify((node.property as t.Identifier).name);
-  // ``super.tag`…` `` calls the method with `this`, as a tagged template does.
-  if (tagged) return void edits.overwrite(at(node.start), at(node.end), `${name}(${key}).bind(this)`);
-  const optional = t.isOptionalCallExpression(call);
-  edits.overwrite(at(node.start), at(node.end), `${name}(${key})${call && !optional ? ".call" : ""}`);
-  if (call) {
-    const open = context.source.indexOf("(", at(node.end));
-    const thisArg = call.arguments.length > 0 ? "this, " : "this";
-    if (optional) edits.overwrite(at(node.end), open + 1, `?.call(${thisArg}`);
-    else edits.appendLeft(open + 1, thisArg);
+  const [keyStart, keyEnd] = [at(node.property.start), at(node.property.end)];
+  const key = node.computed ? context.edits.slice(keyStart, keyEnd) : stringLiteral((node.property as t.Identifier).name);
+  let text = `${name}(${key})`;
+  if (tagged) text += ".bind(this)";
+  else if (call) text += call.optional ? "?.bind(this)" : ".bind(this)";
+  const typeArguments = call ? ((call as { typeArguments?: t.TSTypeParameterInstantiation }).typeArguments ?? call.typeParameters) : null;
+  if (context.typescript && typeArguments && t.isTSTypeParameterInstantiation(typeArguments)) {
+    const params = typeArguments.params.map((_, index) => `T${index}`).join(", ");
+    text = `(${text} as <${params}>(...args: any[]) => any)`;
+  } else if (constructed) {
+    text = `(${text})`; // `new super.C()` → `new (_super("C"))()`
   }
+  context.replace(at(node.start), at(node.end), text, node.computed ? [[keyStart, keyEnd]] : []);
+}
+
+/** Where a `for` clause's binding is in the original source. */
+function bindingRange(clause: Clause, context: DesugarContext): Range {
+  return [context.original(clause.binding!.start), context.original(clause.binding!.end)];
 }

@@ -28,13 +28,26 @@ export interface Plan {
   readonly firstSource: t.Node;
 }
 
+/** A `super.x` or `super[k]` that belongs to the enclosing function, and how it is used. */
+export interface SuperUse {
+  readonly node: t.MemberExpression;
+  /** The call whose callee it is, if any. */
+  readonly call: t.CallExpression | t.OptionalCallExpression | null;
+  /** Assigned to, updated, or the target of a for-in/of head. */
+  readonly assigned: boolean;
+  /** The tag of a tagged template. */
+  readonly tagged: boolean;
+  /** The callee of a `new`. */
+  readonly constructed: boolean;
+}
+
 /** What a comprehension holds that matters to its lowering (nested functions excluded, arrows included). */
 export interface Inside {
   yields: t.YieldExpression[];
   awaits: t.AwaitExpression[];
   arguments: t.Identifier[];
   newTargets: t.MetaProperty[];
-  supers: { node: t.MemberExpression; call: t.CallExpression | t.OptionalCallExpression | null; assigned: boolean; tagged: boolean }[];
+  supers: SuperUse[];
   /** Array comprehensions in it that become generators (`yield*`), so this one must suspend too. */
   suspending: t.Node[];
 }
@@ -56,7 +69,8 @@ export function scanInside(root: t.Node, plans: ComprehensionPlans): Inside {
       const call = parent && (t.isCallExpression(parent) || t.isOptionalCallExpression(parent)) && key === "callee" ? parent : null;
       const assigned = !!parent && ((t.isAssignmentExpression(parent) && key === "left") || t.isUpdateExpression(parent) || (t.isForXStatement(parent) && key === "left"));
       const tagged = !!parent && t.isTaggedTemplateExpression(parent) && key === "tag";
-      inside.supers.push({ node, call, assigned, tagged });
+      const constructed = !!parent && t.isNewExpression(parent) && key === "callee";
+      inside.supers.push({ node, call, assigned, tagged, constructed });
     }
     const strategy = plans.get(node)?.strategy;
     const lazy = strategy === "lazy" || strategy === "lazy-stream";
