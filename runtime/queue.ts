@@ -39,7 +39,11 @@ class Take<T> extends Handoff<T> {
   }
 }
 
-/** A pending `put()` of a full queue: its item moves into the queue when there is room. */
+/**
+ * A pending `put()` of a full queue. When room appears it is let in: settled, with the room
+ * kept for it, but its item enters the queue only when the putter takes that (its `yield*`
+ * returns), so a putter cancelled before then adds nothing and passes its turn on.
+ */
 class Put extends Handoff<void> {
   private declare readonly _queue: Queue<unknown>;
   declare readonly _item: unknown;
@@ -51,21 +55,38 @@ class Put extends Handoff<void> {
   override _withdraw(): void {
     this._queue._putters.remove(this);
   }
-  /** The item is already in the queue (the put happened), so there is nothing to give back. */
-  override _giveBack(): void {}
+  /** The put completes: its item goes in, unless the queue closed since it was let in. */
+  override _claim(): void {
+    this._taken = true;
+    const queue = this._queue;
+    queue._letIn--;
+    if (!queue._closed) return queue._add(this._item);
+    this._state = REJECTED;
+    this._value = closedError("the queue closed while put() waited");
+  }
+  /** Let in but never resumed: the room it was kept goes to the next putter. */
+  override _giveBack(): void {
+    const queue = this._queue;
+    queue._letIn--;
+    queue._letPuttersIn();
+  }
 }
 
 /**
  * A first-in, first-out queue between tasks (asyncio's `Queue`, closable like a Go channel).
  *
  * - `new Queue()` is unbounded; `new Queue(n)` holds at most `n` items, and `put` waits for
- *   room; `new Queue(0)` is a rendezvous: each `put` waits for a `get`.
+ *   room; `new Queue(0)` is a rendezvous: each `put` waits for a `get`, and the queue itself
+ *   holds no item (so `tryGet()` finds none).
  * - `put(v)` and `get()` return something to `yield*` (or `await`); when they need not wait
  *   they return a settled future and the `yield*` does not suspend. A put to a waiting getter
- *   hands the item straight over.
- * - Waiting getters and putters are served first come, first served. A task cancelled while
- *   it waits leaves the line, and an item handed to a getter that was cancelled before it
- *   took it goes to the next getter or back to the front of the queue: nothing is lost.
+ *   hands the item straight over: it no longer counts in `size` or against the capacity.
+ * - Waiting getters and putters are served first come, first served. An item enters the
+ *   queue only when its put completes: a get that makes room keeps it for the longest
+ *   waiting putter, whose item goes in when that putter resumes. A task cancelled while it
+ *   waits leaves the line: a putter adds nothing and passes its turn on, and an item handed
+ *   to a getter that was cancelled before it took it goes to the next getter or back to the
+ *   front of the queue: nothing is lost and nothing is added twice.
  * - `tryPut(v)` → `false` when it would have to wait; `tryGet()` → `{ ok: false }` likewise.
  * - `close()`: items already in the queue are still delivered. Then `get`/`tryGet` on the
  *   closed, drained queue, `put`/`tryPut` on the closed queue, and every `put` or `get`
@@ -90,8 +111,10 @@ export class Queue<T> implements YieldingIterable<T>, AsyncIterable<T> {
   readonly _items = new Deque<T>();
   /** @internal Getters waiting; only while `_items` is empty and no putter waits. */
   readonly _getters = new Deque<Take<unknown>>();
-  /** @internal Putters waiting; only while the queue is full. */
+  /** @internal Putters waiting; only while the queue is full (counting the room kept for `_letIn`). */
   readonly _putters = new Deque<Put>();
+  /** @internal Putters let in (room kept for each) that have not yet resumed to add their items. */
+  _letIn = 0;
   /** @internal */
   _closed = false;
 
@@ -104,7 +127,7 @@ export class Queue<T> implements YieldingIterable<T>, AsyncIterable<T> {
     this.capacity = capacity;
   }
 
-  /** How many items are in the queue now (not counting putters still waiting for room). */
+  /** How many items are in the queue now (not counting putters still waiting, or let in but not yet resumed). */
   get size(): number {
     return this._items.length;
   }
@@ -135,7 +158,8 @@ export class Queue<T> implements YieldingIterable<T>, AsyncIterable<T> {
 
   /**
    * Adds `item` if that needs no wait: returns `true` if it did, `false` if the queue is
-   * full. Throws `QueueClosedError` if the queue is closed.
+   * full (room kept for a waiting putter counts as full). Throws `QueueClosedError` if the
+   * queue is closed.
    *
    * ```js
    * const q = new Queue(1);
@@ -169,7 +193,7 @@ export class Queue<T> implements YieldingIterable<T>, AsyncIterable<T> {
     }
     if (this._closed) return rejected(closedError("get() on a closed, empty queue"));
     const take = new Take<T>(this, false);
-    this._getters.push(take as Take<unknown>);
+    this._wait(take as Take<unknown>);
     return take;
   }
 
@@ -193,7 +217,8 @@ export class Queue<T> implements YieldingIterable<T>, AsyncIterable<T> {
 
   /**
    * Closes the queue: no more puts. Items already in it are still delivered; putters still
-   * waiting get `QueueClosedError` (their items are not added); getters still waiting (there
+   * waiting get `QueueClosedError` (their items are not added), and so do putters let in
+   * that have not resumed yet; getters still waiting (there
    * is nothing left for them) get `QueueClosedError`, and loops over the queue end. Closing
    * twice does nothing.
    *
@@ -225,38 +250,53 @@ export class Queue<T> implements YieldingIterable<T>, AsyncIterable<T> {
     return asyncIteratorOf(new QueueIterator(this));
   }
 
-  /** @internal Puts without waiting if possible: to a waiting getter, else into the buffer. */
+  /**
+   * @internal Whether a put may complete now: the items, and the room kept for putters let
+   * in, leave a place in the buffer or a waiting getter with no let-in putter bound for it.
+   */
+  _hasRoom(): boolean {
+    return this._items.length + this._letIn < this.capacity + this._getters.length;
+  }
+
+  /** @internal Puts without waiting if there is room. */
   _offer(item: T): boolean {
+    if (!this._hasRoom()) return false;
+    this._add(item);
+    return true;
+  }
+
+  /** @internal A put completes: its item goes to the longest waiting getter, else into the buffer. */
+  _add(item: unknown): void {
     const getter = this._getters.shift();
-    if (getter !== undefined) {
-      getter._deliver(item);
-      return true;
+    if (getter !== undefined) getter._deliver(item);
+    else this._items.push(item as T);
+  }
+
+  /**
+   * @internal Lets waiting putters in while there is room, first come, first served. One
+   * awaited from async code (`then`) completes at once; the others complete when they resume.
+   */
+  _letPuttersIn(): void {
+    while (this._putters.length > 0 && this._hasRoom()) {
+      const putter = this._putters.shift()!;
+      if (putter._taken) this._add(putter._item);
+      else this._letIn++;
+      putter._settle(FULFILLED, undefined);
     }
-    if (this._items.length < this.capacity) {
-      this._items.push(item);
-      return true;
-    }
-    return false;
+  }
+
+  /** @internal A getter starts waiting; on a rendezvous queue that lets a putter in. */
+  _wait(getter: Take<unknown>): void {
+    this._getters.push(getter);
+    if (this._putters.length > 0) this._letPuttersIn();
   }
 
   /** @internal Takes an item without waiting, or returns NOTHING. Makes room for a putter. */
   _take(): T | typeof NOTHING {
-    if (this._items.length > 0) {
-      const item = this._items.shift()!;
-      const putter = this._putters.shift();
-      if (putter !== undefined) {
-        this._items.push(putter._item as T);
-        putter._settle(FULFILLED, undefined);
-      }
-      return item;
-    }
-    // A rendezvous queue (capacity 0): take straight from a waiting putter.
-    const putter = this._putters.shift();
-    if (putter !== undefined) {
-      putter._settle(FULFILLED, undefined);
-      return putter._item as T;
-    }
-    return NOTHING;
+    if (this._items.length === 0) return NOTHING;
+    const item = this._items.shift()!;
+    if (this._putters.length > 0) this._letPuttersIn();
+    return item;
   }
 
   /** @internal An item handed to a getter that left before taking it: the next getter, or the front. */
@@ -277,7 +317,7 @@ class QueueIterator<T> implements YieldingIterator<T> {
     if (item !== NOTHING) return { done: false, value: item };
     if (queue._closed) return STEP_DONE;
     const take = new Take<IteratorResult<T>>(queue as Queue<unknown>, true);
-    queue._getters.push(take as Take<unknown>);
+    queue._wait(take as Take<unknown>);
     return take;
   }
 }

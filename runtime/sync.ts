@@ -102,6 +102,14 @@ export abstract class Handoff<T> extends Future<T> {
   /** @internal Returns `value`, handed over but never taken, to the primitive. */
   abstract _giveBack(value: T): void;
 
+  /**
+   * @internal The waiter takes what was handed over (called once, on a fulfilled handoff).
+   * A subclass may finish its request here, or turn the handoff into an error instead.
+   */
+  _claim(): void {
+    this._taken = true;
+  }
+
   /** Handoffs are settled by their primitive: this throws a `TypeError`. */
   override setResult(_value: T): never {
     throw new TypeError("This future is settled by the primitive that made it, not by setResult()");
@@ -120,26 +128,31 @@ export abstract class Handoff<T> extends Future<T> {
   }
 
   override result(): T {
-    const value = super.result();
-    this._taken = true;
-    return value;
+    if (this._state === FULFILLED && !this._taken) this._claim();
+    return super.result();
   }
 
+  /**
+   * `await` commits to taking the result: a pending handoff is marked taken now, so its
+   * primitive completes the request when it hands it over.
+   */
   override then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    this._taken = true;
+    if (!this._taken) {
+      if (this._state === PENDING) this._taken = true;
+      else if (this._state === FULFILLED) this._claim();
+    }
     return super.then(onfulfilled, onrejected);
   }
 
   /** As `Future.next()`, and a result read this way has been taken. */
   override next(): IteratorResult<unknown, T> {
-    const state = this._state;
-    if (state === PENDING) return { done: false, value: this };
+    if (this._state === PENDING) return { done: false, value: this };
+    if (this._state === FULFILLED && !this._taken) this._claim();
     this._observed = true;
-    if (state === REJECTED) throw this._value;
-    this._taken = true;
+    if (this._state === REJECTED) throw this._value;
     return doneWith(this._value as T);
   }
 

@@ -119,7 +119,7 @@ describe("put and get", () => {
     expectTypeOf(q.tryGet()).toEqualTypeOf<TryGetResult<number>>();
   });
 
-  test("capacity 0 is a rendezvous: a put waits for a get", async () => {
+  test("capacity 0 is a rendezvous: a put waits for a get, and the queue holds no item", async () => {
     const q = new Queue<string>(0);
     expect(q.tryPut("x")).toBe(false);
     const log: string[] = [];
@@ -127,13 +127,22 @@ describe("put and get", () => {
       yield* q.put("hello");
       log.push("put returned");
     }
+    function* getter() {
+      return yield* q.get();
+    }
     const t = spawn(putter());
     await delay(2);
     expect(log).toEqual([]);
     expect(q.size).toBe(0);
-    expect(q.tryGet()).toEqual({ ok: true, value: "hello" });
+    expect(q.tryGet()).toEqual({ ok: false });
+    expect(await spawn(getter())).toBe("hello");
     await t;
     expect(log).toEqual(["put returned"]);
+    const waiting = spawn(getter());
+    await delay(2);
+    expect(q.tryPut("direct")).toBe(true);
+    expect(await waiting).toBe("direct");
+    expect(q.size).toBe(0);
   });
 
   test("a capacity that is not a non-negative integer is a RangeError", () => {
@@ -354,6 +363,125 @@ describe("cancellation and no lost items", () => {
     expect(await rejection(a)).toBeInstanceOf(CancelledError);
     expect(q.tryGet()).toEqual({ ok: true, value: "first" });
     await b;
+    expect(drain(q)).toEqual(["kept"]);
+  });
+
+  test("a putter cancelled after a get made room adds nothing and passes its turn to the next putter", async () => {
+    const q = new Queue<string>(1);
+    q.tryPut("first");
+    function* putter(item: string) {
+      yield* q.put(item);
+    }
+    const a = spawn(putter("cancelled"));
+    const b = spawn(putter("next"));
+    await delay(2);
+    expect(q.tryGet()).toEqual({ ok: true, value: "first" });
+    a.cancel();
+    expect(await rejection(a)).toBeInstanceOf(CancelledError);
+    await delay(2);
+    expect(b.done()).toBe(true);
+    expect(drain(q)).toEqual(["next"]);
+  });
+
+  test("retrying a put that was cancelled after a get made room does not duplicate its item", async () => {
+    const q = new Queue<string>(1);
+    q.tryPut("first");
+    function* stubbornPutter(item: string) {
+      for (;;) {
+        try {
+          yield* q.put(item);
+          return;
+        } catch (e) {
+          if (!(e instanceof CancelledError)) throw e;
+        }
+      }
+    }
+    const t = spawn(stubbornPutter("once"));
+    await delay(2);
+    expect(q.tryGet()).toEqual({ ok: true, value: "first" });
+    t.cancel();
+    await t;
+    expect(drain(q)).toEqual(["once"]);
+  });
+
+  test("a get that makes room reserves it for the longest waiting putter: a tryPut in between cannot take it", async () => {
+    const q = new Queue<string>(1);
+    q.tryPut("first");
+    function* putter() {
+      yield* q.put("waited");
+    }
+    const t = spawn(putter());
+    await delay(2);
+    expect(q.tryGet()).toEqual({ ok: true, value: "first" });
+    expect(q.size).toBe(0);
+    expect(q.tryPut("late")).toBe(false);
+    await t;
+    expect(drain(q)).toEqual(["waited"]);
+  });
+
+  test("a putter let in but not yet resumed when the queue closes gets QueueClosedError, and its item is not added", async () => {
+    const q = new Queue<string>(1);
+    q.tryPut("kept");
+    function* putter() {
+      yield* q.put("dropped");
+    }
+    const t = spawn(putter());
+    await delay(2);
+    expect(q.tryGet()).toEqual({ ok: true, value: "kept" });
+    q.close();
+    expect(await rejection(t)).toBeInstanceOf(QueueClosedError);
+    expect(q.size).toBe(0);
+    expect(() => q.tryGet()).toThrow(QueueClosedError);
+  });
+
+  test("a put awaited from async code, let in by a get, adds its item at once", async () => {
+    const q = new Queue<string>(1);
+    q.tryPut("first");
+    const put = q.put("awaited");
+    const done = put.then(() => "resolved");
+    expect(q.tryGet()).toEqual({ ok: true, value: "first" });
+    expect(q.size).toBe(1);
+    expect(await done).toBe("resolved");
+    expect(drain(q)).toEqual(["awaited"]);
+  });
+
+  test("a rendezvous putter cancelled after a get called for it delivers nothing; the get takes the next putter's item", async () => {
+    const q = new Queue<string>(0);
+    function* putter(item: string) {
+      yield* q.put(item);
+    }
+    const a = spawn(putter("cancelled"));
+    const b = spawn(putter("next"));
+    await delay(2);
+    function* getter() {
+      const get = q.get(); // lets the first putter in
+      a.cancel(); // before it resumes
+      return yield* get;
+    }
+    const get = spawn(getter());
+    expect(await rejection(a)).toBeInstanceOf(CancelledError);
+    expect(await get).toBe("next");
+    await b;
+    expect(q.size).toBe(0);
+  });
+
+  test("a rendezvous getter cancelled before the putter it let in resumed: that put still completes, and its item waits in the queue", async () => {
+    const q = new Queue<string>(0);
+    function* putter() {
+      yield* q.put("kept");
+    }
+    const p = spawn(putter());
+    await delay(2);
+    function* getter() {
+      return yield* q.get(); // lets the putter in
+    }
+    const g = spawn(getter());
+    function* canceller() {
+      g.cancel();
+    }
+    spawn(canceller());
+    expect(await rejection(g)).toBeInstanceOf(CancelledError);
+    await p;
     expect(drain(q)).toEqual(["kept"]);
   });
 
