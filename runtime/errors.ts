@@ -34,7 +34,8 @@ export class TimeoutError extends Error {
 
 /**
  * Thrown by synchronous drivers (`runSync`) when a coroutine waits for something only the
- * host event loop can settle, such as a pending Promise.
+ * host event loop can deliver, such as a Promise (settled or not: its result arrives on the
+ * host's microtask queue).
  */
 export class WouldBlockError extends Error {
   override name = "WouldBlockError";

@@ -8,15 +8,18 @@ import { PENDING } from "./future.js";
 import { runUntil } from "./loop.js";
 import { Task, currentTask, type Coroutine } from "./task.js";
 
-const WOULD_BLOCK =
-  "runSync() cannot wait for a pending Promise (or for a Future that nothing on the yielding loop will settle): " +
-  "only the host's event loop can settle it, and runSync() is blocking that loop. " +
+/** Why runSync() cannot wait for a Promise, whether or not it has settled. */
+const NO_PROMISES =
+  "a Promise delivers its result only through the host's microtask queue, which cannot run while runSync() blocks the thread. " +
   'Use run() from async code, or blockOn() from "yielding/threads" to run the coroutine in a worker thread.';
 
+const WOULD_BLOCK =
+  "runSync() cannot wait for a Promise, settled or not (nor for a thenable, or a Future that nothing on the yielding loop will settle): " +
+  NO_PROMISES;
+
 const CLEANUP_WOULD_BLOCK =
-  "runSync(): the coroutine ended, but a task it spawned waits for a pending Promise while being cancelled: " +
-  "only the host's event loop can settle it, and runSync() is blocking that loop. " +
-  'Use run() from async code, or blockOn() from "yielding/threads" to run the coroutine in a worker thread.';
+  "runSync(): the coroutine ended, but a task it spawned waits for a Promise (settled or not) while being cancelled: " +
+  NO_PROMISES;
 
 const NESTED =
   "runSync() was called inside a running task: it would have to drive the loop that task is running on. " +
@@ -29,8 +32,10 @@ const NESTED =
  * those still pending when it ends are cancelled and their cleanup runs before `runSync`
  * returns, as with `run()`.
  *
- * It cannot wait for a pending Promise, or for a Future only code outside the loop would
- * settle: when the loop has no ready task and no timer left while the coroutine still waits,
+ * It cannot wait for a Promise, even one already settled (its result arrives only on the
+ * host's microtask queue, which does not run while the thread is blocked), nor for a Future
+ * only code outside the loop would settle: when the loop has no ready task and no timer left
+ * while the coroutine still waits,
  * the coroutine is cancelled (its `finally` blocks run) and `runSync` throws
  * `WouldBlockError`. Calling it inside a running task throws `WouldBlockError` at once.
  *
