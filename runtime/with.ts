@@ -77,7 +77,7 @@ export class WithContext<T> {
     const manager = this._manager;
     const enter = isCoroutine(manager) && !(manager instanceof Future) ? undefined : this._lookup(manager);
     if (enter === undefined) return this._later(this._enterSlowly(manager));
-    return this._entered(enter === null ? manager : enter.call(manager));
+    return enter === null ? this._bind(manager) : this._entered(enter.call(manager));
   }
 
   /**
@@ -142,7 +142,15 @@ export class WithContext<T> {
   /** Enter's result `result` is the bound value, or a waitable of it. */
   private _entered(result: unknown): boolean {
     if (!isReady(result)) return this._later(this._enterAfter(result));
-    this.value = readyValue(result) as T;
+    return this._bind(readyValue(result));
+  }
+
+  /**
+   * Entered, with `value` to bind. A disposable binds the manager itself, never waited even
+   * when it is also a thenable: its protocol was found before any waiting (SPEC §4.2).
+   */
+  private _bind(value: unknown): true {
+    this.value = value as T;
     this.open = true;
     return true;
   }
@@ -168,7 +176,8 @@ export class WithContext<T> {
     }
     if (enter === undefined) throw new TypeError(`${this._sourceText} is not a yielding context manager`);
     this._manager = manager;
-    if (!this._entered(enter === null ? manager : enter.call(manager))) yield* this.wait();
+    if (enter === null) this._bind(manager);
+    else if (!this._entered(enter.call(manager))) yield* this.wait();
   }
 
   private *_failSlowly(pending: unknown, error: unknown): Generator<unknown, void, unknown> {
