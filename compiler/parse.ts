@@ -29,7 +29,7 @@ export function parse(marked: MarkedSource, options: ParseOptions): t.File {
       plugins: parserPlugins(options),
     });
   } catch (error) {
-    throw syntaxError(error, marked.offsets, options.filename);
+    throw syntaxError(error, marked, options.filename);
   }
   return ast;
 }
@@ -42,9 +42,23 @@ function parserPlugins(options: ParseOptions): ParserPlugin[] {
 }
 
 /** Babel's error, re-addressed to the original source; anything that is not a located parser error is a bug and passes through. */
-function syntaxError(error: unknown, offsets: OffsetMap, filename: string): unknown {
+function syntaxError(error: unknown, marked: MarkedSource, filename: string): unknown {
   const pos = (error as { pos?: unknown } | null)?.pos;
   if (!(error instanceof SyntaxError) || typeof pos !== "number") return error;
-  const message = error.message.replace(/ \(\d+:\d+\)$/, "");
-  return compileErrorAt("E_SYNTAX", message, offsets.original, offsets.toOriginal(pos), filename);
+  const at = marked.offsets.toOriginal(pos);
+  let message = error.message.replace(/ \(\d+:\d+\)$/, "");
+  if (message === "'with' in strict mode.") message = withHint(marked, at) ?? message;
+  return compileErrorAt("E_SYNTAX", message, marked.offsets.original, at, filename);
+}
+
+/**
+ * A module rejects JavaScript's own `with (E)`: the user most likely meant ours, so the
+ * message says how to write it, with their E.
+ */
+function withHint(marked: MarkedSource, at: number): string | null {
+  const head = marked.plainWithHeads.find((candidate) => candidate.keyword === at);
+  if (!head) return null;
+  const expression = marked.offsets.original.slice(head.open + 1, head.close).trim().replace(/\s+/g, " ");
+  const shown = expression.length > 40 ? "…" : expression;
+  return `'with' in strict mode: to enter a context manager, write \`with (yielding ${shown})\``;
 }

@@ -8,6 +8,7 @@ import {
   isWord,
   letDeclares,
   mayHoldComprehension,
+  mayHoldWithBinding,
   startsExpression,
   type SignificantToken,
   type TokenAt,
@@ -67,6 +68,8 @@ export interface ClauseMark {
   headClose: number;
   /** `const` or `let` before the binding, when written: [start, end). */
   declaration: readonly [number, number] | null;
+  /** A `for` clause's `of` (which the marked code spells `=`), or -1 when the head has none. */
+  of: number;
 }
 
 /** The reader's product: source the parser accepts, and the way back to the original. */
@@ -88,6 +91,19 @@ export interface MarkedSource {
   readonly withStatements: readonly number[];
   /** Every comprehension, by the offset of its first `FOR(` call in `code`, ascending. */
   readonly comprehensions: readonly ComprehensionMark[];
+  /**
+   * The `with (E)` statements left to JavaScript (no keyword), as original offsets of the
+   * `with` and of its head's `(` and `)`: a module rejects them, and the message can then say
+   * how to write ours.
+   */
+  readonly plainWithHeads: readonly PlainWithHead[];
+}
+
+/** A `with (E)` statement without the keyword: offsets of `with`, `(` and `)` in the original source. */
+export interface PlainWithHead {
+  readonly keyword: number;
+  readonly open: number;
+  close: number;
 }
 
 export interface ReadOptions {
@@ -110,15 +126,20 @@ interface Frame {
   readonly comprehension: { readonly mark: ComprehensionMark; expectClause: boolean } | null;
   /** For a comprehension clause head: its mark, the comprehension's frame, and whether its `of` was seen. */
   readonly clause: { readonly mark: ClauseMark; readonly owner: Frame; bindingIndex: number; sawOf: boolean } | null;
+  /** For the `(` of a `with (E)` left to JavaScript: where it is. */
+  readonly plainWith: PlainWithHead | null;
   /** Set while a marker call opened in this frame waits for its `)`. */
   marked: boolean;
   /** In a marked `with (const …)` head: how many `<` of E no `>` has closed yet. */
   angles: number;
   /**
    * In a marked `with (const …)` head: where a comma after an unclosed `<` is (else -1). It
-   * ends E (`yielding a < b, c = …`) unless a `>` comes first (`yielding make<A, B>()`).
+   * ends E (`yielding a < b, c = …`) unless a `>` closes a `<` opened before it
+   * (`yielding make<A, B>()`, `yielding x < make<A, B>()`).
    */
   comma: number;
+  /** How many `<` were unclosed at that comma. */
+  commaAngles: number;
 }
 
 const MARKER_PREFIX = "yielding$";
@@ -136,7 +157,7 @@ const CLOSERS: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
  * `for await (x of yielding e)`, `with (var …)`) are reported here as `CompileError`s.
  */
 export function read(source: string, options: ReadOptions): MarkedSource | null {
-  if (!source.includes("yielding") && !mayHoldComprehension(source)) return null;
+  if (!source.includes("yielding") && !mayHoldComprehension(source) && !mayHoldWithBinding(source)) return null;
   const defaults: Markers = { loop: LOOP_MARKER, with: WITH_MARKER, for: FOR_MARKER, if: IF_MARKER };
   const marked = scan(source, options, defaults);
   if (marked === null || !Object.values(defaults).some((name) => marked.identifiers.has(name))) return marked;
@@ -172,6 +193,7 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
   const sites: number[] = [];
   const withStatements: number[] = [];
   const comprehensions: ComprehensionMark[] = [];
+  const plainWithHeads: PlainWithHead[] = [];
   /** A comprehension clause whose keyword was read: its head's `(` comes next. */
   let pendingClause: { mark: ClauseMark; owner: Frame } | null = null;
   let code = "";
@@ -221,7 +243,7 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
       const kind = opensHead && isWord(token, "for") ? "for" : opensHead && isWord(token, "if") && comprehension.mark.clauses.length > 0 ? "if" : null;
       comprehension.expectClause = false;
       if (kind !== null) {
-        const mark: ClauseMark = { kind, keyword: startOf(i), headOpen: -1, headClose: -1, declaration: null };
+        const mark: ClauseMark = { kind, keyword: startOf(i), headOpen: -1, headClose: -1, declaration: null, of: -1 };
         comprehension.mark.clauses.push(mark);
         pendingClause = { mark, owner: top };
         edit(startOf(i), startOf(i) + kind.length, kind === "for" ? markers.for : markers.if);
@@ -240,6 +262,7 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
     }
     if (top?.clause && top.head === "comprehension-for" && !top.clause.sawOf && i > top.clause.bindingIndex && isWord(token, "of")) {
       top.clause.sawOf = true;
+      top.clause.mark.of = startOf(i);
       edit(startOf(i), startOf(i) + 2, "=");
       // `of yielding E`: the keyword's branch below still sees `of` before it.
       return;
@@ -263,9 +286,11 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
         open: token.value,
         head,
         index: i,
+        plainWith: head === null && token.value === "(" && isStatementWord(tokenAt, i - 1, "with") ? { keyword: startOf(i - 1), open: startOf(i), close: -1 } : null,
         marked: false,
         angles: 0,
         comma: -1,
+        commaAngles: 0,
         comprehension: startsComprehension
           ? {
               mark: { kind: token.value === "[" ? "array" : "lazy", open: startOf(i), close: -1, first: startOf(i + 1) + shift, clauses: [] },
@@ -285,7 +310,16 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
         if (head === "with-expression") openMarker(i + 1, frame, markers.with);
       }
     } else if (isCloser(token)) {
+      if (top !== undefined && top.open !== CLOSERS[token.value] && holdsOurs(stack)) {
+        // An unbalanced bracket inside one of our constructs: the marked code might balance
+        // it by accident, so it is reported here (elsewhere the parser reports it).
+        throw compileErrorAt("E_SYNTAX", `Unexpected token, expected "${closerOf(top.open)}"`, source, startOf(i), options.filename);
+      }
       const frame = popMatching(stack, CLOSERS[token.value] ?? "{");
+      if (frame?.plainWith) {
+        frame.plainWith.close = startOf(i);
+        plainWithHeads.push(frame.plainWith);
+      }
       if (frame !== undefined && frame.comma >= 0) endAtComma(frame);
       const close = frame?.marked ? ")" : "";
       const isWith = frame?.head === "with-expression" || frame?.head === "with-bindings";
@@ -313,6 +347,7 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
         } else if (frame.comma < 0) {
           if (undecided !== null) endAtComma(undecided);
           frame.comma = startOf(i);
+          frame.commaAngles = frame.angles;
           undecided = frame;
         }
       }
@@ -322,19 +357,22 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
         if (token.value === "<") frame.angles++;
         else if (token.value === "=") {
           if (frame.comma >= 0) endAtComma(frame);
-        } else if ((frame.angles -= token.value.length) <= 0) {
-          frame.angles = 0;
-          frame.comma = -1;
-          if (undecided === frame) undecided = null;
+        } else {
+          // A `>` that closes a `<` opened before the comma: the comma was between type arguments.
+          frame.angles = Math.max(0, frame.angles - token.value.length);
+          if (frame.comma >= 0 && frame.angles < frame.commaAngles) {
+            frame.comma = -1;
+            if (undecided === frame) undecided = null;
+          }
         }
       }
     } else if (token.type === "TemplateHead") {
-      stack.push({ open: "`", head: null, index: i, marked: false, angles: 0, comma: -1, comprehension: null, clause: null });
+      stack.push({ open: "`", head: null, index: i, plainWith: null, marked: false, angles: 0, comma: -1, commaAngles: 0, comprehension: null, clause: null });
     } else if (token.type === "TemplateTail") {
       popMatching(stack, "`");
     } else if (token.type === "IdentifierName" && token.value === "yielding") {
       const frame = stack[stack.length - 1];
-      if (!frame?.head || !startsExpression(tokenAt(i + 1))) return;
+      if (!frame?.head || !startsExpression(tokenAt(i + 1)) || isNonNullAssertion(tokenAt(i + 1)!, tokenAt(i + 2))) return;
       const previous = tokenAt(i - 1)!;
       if (frame.head === "with-bindings") {
         // `with (const a = yielding E)`: the keyword right after a binding's `=`.
@@ -396,11 +434,15 @@ function scan(source: string, options: ReadOptions, markers: Markers): MarkedSou
     }
   }
   for (let i = Math.max(0, count - 2); i < count; i++) handle(i);
+  const unclosed = stack[stack.length - 1];
+  if (unclosed !== undefined && holdsOurs(stack)) {
+    throw compileErrorAt("E_SYNTAX", `Unexpected token, expected "${closerOf(unclosed.open)}"`, source, source.length, options.filename);
+  }
 
   if (copiedUpTo === 0) return null; // `yielding` appeared, but never as the keyword
   code += source.slice(copiedUpTo);
   comprehensions.sort((a, b) => a.first - b.first);
-  return { code, offsets, markers, identifiers, sites, withStatements, comprehensions };
+  return { code, offsets, markers, identifiers, sites, withStatements, comprehensions, plainWithHeads };
 }
 
 /**
@@ -412,6 +454,33 @@ function popMatching(stack: Frame[], open: string): Frame | undefined {
     if (stack[depth]!.open === open) return stack.splice(depth)[0];
   }
   return undefined;
+}
+
+/** Whether a frame on the stack is one of ours (a head we rewrite, a comprehension or a clause). */
+function holdsOurs(stack: readonly Frame[]): boolean {
+  return stack.some((frame) => frame.head !== null || frame.comprehension !== null || frame.marked);
+}
+
+/** The bracket that closes `open`. */
+function closerOf(open: string): string {
+  return open === "(" ? ")" : open === "[" ? "]" : open === "{" ? "}" : "`";
+}
+
+/**
+ * Whether `!` after `yielding` is TypeScript's non-null assertion (`for (x of yielding!)`,
+ * `yielding!.items`) rather than the start of the keyword's expression: nothing it could
+ * negate follows.
+ */
+function isNonNullAssertion(next: SignificantToken, after: SignificantToken | undefined): boolean {
+  return next.value === "!" && next.type === "Punctuator" && (after === undefined || NOT_AN_OPERAND.has(after.value));
+}
+
+const NOT_AN_OPERAND = new Set([")", "]", "}", ".", "?.", ",", ";", "=", ":", "?"]);
+
+/** Whether the token at `index` is the statement keyword `word`, not a property named so (`a.with`). */
+function isStatementWord(tokenAt: TokenAt, index: number, word: string): boolean {
+  const before = tokenAt(index - 1);
+  return isWord(tokenAt(index), word) && !(before && before.type === "Punctuator" && (before.value === "." || before.value === "?."));
 }
 
 /** Whether the `(` at `index` opens the head of `for (` or `for await (`. */

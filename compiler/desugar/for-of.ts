@@ -1,5 +1,6 @@
 import * as t from "@babel/types";
 import type { DesugarContext } from "./types.js";
+import { onOneLine } from "./lines.js";
 import { markerArgument } from "./marker.js";
 import { referencesAny, type Site } from "./walk.js";
 
@@ -49,11 +50,14 @@ function lowerForOf(site: Site, marker: t.CallExpression, names: { it: string; e
   const [headStart, headEnd] = [at(loop.left.start), at(loop.left.end)];
   const [iterableStart, iterableEnd] = [at(iterable.start), at(iterable.end)];
   const [bodyStart, bodyEnd] = [at(loop.body.start), at(loop.body.end)];
-  const head = context.edits.slice(headStart, headEnd); // with the edits of loops nested in it
+  const written = context.edits.slice(headStart, headEnd); // with the edits of loops nested in it
+  // The head moves below the source: on one line where it can, so its line breaks stay in
+  // place; else with them (and the source moves up by as many lines).
+  const flat = onOneLine(written);
+  const head = flat ?? written;
   const opening = iterationText(iterable, names, Object.keys(t.getBindingIdentifiers(loop.left)), context);
   const text = loopText(it, err, labels.join(""), t.isObjectPattern(loop.left) ? `(${head} = ${it}.value);` : `${head} = ${it}.value;`);
-  // The head moves below the source, its own line breaks with it; the others stay in place.
-  context.replace(statementStart, iterableStart, opening.before, [[headStart, headEnd]]);
+  context.replace(statementStart, iterableStart, opening.before, flat === null ? [[headStart, headEnd]] : []);
   context.replace(iterableEnd, bodyStart, `${opening.after} ${text.enter}`);
   context.edits.appendLeft(bodyEnd, `${text.exit} }`);
 }

@@ -1,7 +1,7 @@
 import * as t from "@babel/types";
 import { compileErrorAt } from "../errors.js";
 import type { DesugarContext } from "./types.js";
-import type { Range } from "./lines.js";
+import { onOneLine, type Range } from "./lines.js";
 import { markerArgument } from "./marker.js";
 import { forEachChild, referencesAny, type Site } from "./walk.js";
 
@@ -128,7 +128,10 @@ function lowerWith(statement: t.ForStatement, bindings: readonly Binding[], name
   const kind = t.isVariableDeclaration(statement.init) ? statement.init.kind : "";
   // The targets as written (with annotations, and with the edits of anything nested in them),
   // read before the edits below overwrite the text around them.
-  const targets = bindings.map((binding) => (binding.target ? edits.slice(at(binding.target.start), at(binding.target.end)) : ""));
+  const written = bindings.map((binding) => (binding.target ? edits.slice(at(binding.target.start), at(binding.target.end)) : ""));
+  // Each target is re-emitted after its enter: on one line where it can, so its line breaks
+  // stay in place; else with them.
+  const targets = written.map((target) => onOneLine(target) ?? target);
 
   // Per binding: the text before its manager expression, and the text after it up to the next
   // manager (or the body); the text between is the binding's target, re-emitted after enter.
@@ -148,8 +151,9 @@ function lowerWith(statement: t.ForStatement, bindings: readonly Binding[], name
     after.push(`${made} if (!${cm}.enter()) yield* ${cm}.wait(); try {${bind} `);
     closers = ` } catch (${err}) { if (!${cm}.fail(${err})) yield* ${cm}.wait(); } finally { if (${cm}.open && !${cm}.exit()) yield* ${cm}.wait(); } }${closers}`;
   });
-  // Each target is re-emitted after its enter, its own line breaks with it; the others stay in place.
-  const moved = bindings.flatMap((binding): Range[] => (binding.target ? [[at(binding.target.start), at(binding.target.end)]] : []));
+  const moved = bindings.flatMap((binding, index): Range[] =>
+    binding.target && targets[index] === written[index] ? [[at(binding.target.start), at(binding.target.end)]] : [],
+  );
   context.replace(at(statement.start), at(bindings[0]!.manager.start), before[0]!, moved);
   bindings.forEach((binding, index) => {
     const next = bindings[index + 1];

@@ -3,7 +3,7 @@ import { iterationText, loopText } from "../for-of.js";
 import type { DesugarContext } from "../types.js";
 import type { Clause, Parsed } from "./parse.js";
 import type { Captures, Inside, Strategy, SuperUse } from "./scope.js";
-import { stringLiteral, type Range } from "../lines.js";
+import { onOneLine, stringLiteral, type Range } from "../lines.js";
 
 export interface Names {
   result: string;
@@ -99,8 +99,8 @@ export function lower(
     const [open, shut] = t.isSequenceExpression(firstClause.expression) ? ["(", ")"] : ["", ""];
     const sourceText = context.sourceTextOf(firstClause.expression);
     const bodyParams = paramList(strategy === "lazy" ? [names.first] : [names.first, names.emit]);
-    // The binding is re-emitted in the body's loop head (see lowerClause), its line breaks with it.
-    context.replace(firstClause.mark.keyword, start, `${helper}(${opener}(${open}`, [bindingRange(firstClause, context)]);
+    // The binding is re-emitted in the body's loop head (see lowerClause).
+    context.replace(firstClause.mark.keyword, start, `${helper}(${opener}(${open}`, movedBinding(firstClause, context));
     // After what a comprehension ending there appended: `(for (x of (for …)) …)`.
     edits.appendLeft(end, `${shut}, ${sourceText}), function* (${bodyParams}) {`);
   }
@@ -118,7 +118,8 @@ function lowerClause(clause: Clause, index: number, names: Names, isLazyFirst: b
   const { mark } = clause;
   if (mark.kind === "if") return;
   const declaration = mark.declaration ? context.source.slice(mark.declaration[0], mark.declaration[1]) : "let";
-  const binding = edits.slice(...bindingRange(clause, context));
+  const written = edits.slice(...bindingRange(clause, context));
+  const binding = onOneLine(written) ?? written;
   const loop = names.loops[index];
 
   if (isLazyFirst) {
@@ -139,7 +140,7 @@ function lowerClause(clause: Clause, index: number, names: Names, isLazyFirst: b
   }
   const opening = iterationText(clause.expression, loop, Object.keys(t.getBindingIdentifiers(clause.binding!)), context);
   const text = loopText(loop.it, loop.err, "", `${declaration} ${binding} = ${loop.it}.value;`);
-  context.replace(mark.keyword, at(clause.expression.start), opening.before, [bindingRange(clause, context)]);
+  context.replace(mark.keyword, at(clause.expression.start), opening.before, movedBinding(clause, context));
   context.replace(at(clause.expression.end), mark.headClose + 1, `${opening.after} ${text.enter.trimEnd()}`);
   edits.appendLeft(close, `${text.exit} }`);
 }
@@ -167,6 +168,15 @@ function lowerSuper(use: SuperUse, name: string, context: DesugarContext): void 
     text = `(${text})`; // `new super.C()` → `new (_super("C"))()`
   }
   context.replace(at(node.start), at(node.end), text, node.computed ? [[keyStart, keyEnd]] : []);
+}
+
+/**
+ * What of a `for` clause's head moves with its line breaks: nothing when the binding fits on
+ * one line (its breaks then stay in place, see `onOneLine`), else the binding.
+ */
+function movedBinding(clause: Clause, context: DesugarContext): Range[] {
+  const range = bindingRange(clause, context);
+  return onOneLine(context.edits.slice(...range)) === null ? [range] : [];
 }
 
 /** Where a `for` clause's binding is in the original source. */

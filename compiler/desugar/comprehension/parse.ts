@@ -43,10 +43,13 @@ export function parseComprehension(site: Site, mark: ComprehensionMark, markers:
   const clauses: Clause[] = [];
   let call: t.Node = first;
   for (const clauseMark of mark.clauses) {
-    const isClauseCall =
-      t.isCallExpression(call) && t.isIdentifier(call.callee, { name: clauseMark.kind === "for" ? markers.for : markers.if }) && call.arguments.length >= 2;
+    const isClauseCall = t.isCallExpression(call) && t.isIdentifier(call.callee, { name: clauseMark.kind === "for" ? markers.for : markers.if });
     if (!isClauseCall) throw syntaxError("Unexpected token in a comprehension", clauseMark.keyword, context);
     const args = (call as t.CallExpression).arguments;
+    if (args.length === 1) {
+      // The last clause's head is followed by the closing bracket: `[for (x of xs) ]`.
+      throw syntaxError("Unexpected token: a comprehension ends with its element, as in `[for (x of xs) x]`", mark.close, context);
+    }
     if (args.length > 2) {
       // A comma in the head (`for (x of a, b)`, `if (a, b)`) or after the element (`[for (x of xs) a, b]`).
       const inHead = context.original(args[1]!.start) < clauseMark.headClose;
@@ -58,7 +61,9 @@ export function parseComprehension(site: Site, mark: ComprehensionMark, markers:
       throw syntaxError("Unexpected token in a comprehension", clauseMark.keyword, context);
     }
     if (clauseMark.kind === "for") {
-      if (!t.isAssignmentExpression(head) || head.operator !== "=") {
+      // The reader spelled the head's `of` as `=`; an `=` the user wrote (`for (x = 1)`) is no `of`.
+      const of = clauseMark.of;
+      if (!t.isAssignmentExpression(head) || head.operator !== "=" || of < 0 || of < context.original(head.left.end) || of >= context.original(head.right.start)) {
         const at = t.isBinaryExpression(head, { operator: "in" }) ? nextToken(context.source, context.original(head.left.end)) : clauseMark.keyword;
         throw syntaxError("a comprehension's `for` clause iterates with `of`: `for (x of xs)`", at, context);
       }
