@@ -14,7 +14,7 @@
  */
 
 import { CancelledError, TimeoutError } from "./errors.js";
-import { FULFILLED, Future, PENDING, REJECTED, describe, fromThenable, isCoroutine, isThenable, type Thenable } from "./future.js";
+import { FULFILLED, Future, PENDING, REJECTED, describe, toWaitable, type Thenable } from "./future.js";
 import { callLater, cancelTimer, reportUnhandled } from "./loop.js";
 import { Task, currentTask, spawn, type Coroutine } from "./task.js";
 
@@ -347,9 +347,8 @@ function cancellationReason(): unknown {
 /** Checks each argument at call time: Futures stay, thenables become Futures, coroutines wait to be started. */
 function sort(waitables: readonly unknown[], who: string): Input[] {
   return waitables.map((w) => {
-    if (w instanceof Future) return w;
-    if (isCoroutine(w)) return w;
-    if (isThenable(w)) return fromThenable(w);
+    const input = toWaitable(w); // a thenable's `then` is read once, as `await` reads it
+    if (input !== undefined) return input;
     throw new TypeError(
       `${who}(): ${describe(w)} is not waitable: pass Futures, Tasks, Promises (or other thenables) or coroutines`,
     );

@@ -288,8 +288,9 @@ export function sleep<T>(ms: number, value?: T): Future<T | undefined> {
 
 /**
  * Turns any waitable into something to `yield*`: a Future or Task is returned as is, a
- * coroutine (generator object) too, and a Promise or other thenable becomes a Future.
- * Anything else is a `TypeError`.
+ * coroutine (generator object) too, and a Promise or other thenable becomes a Future that
+ * settles as `await` would settle: `then` is read once, and a thenable that resolves with a
+ * Promise or another thenable is followed to the final value. Anything else is a `TypeError`.
  *
  * ```js
  * const res = yield* wait(fetch(url));        // Response
@@ -301,9 +302,8 @@ export function wait<Y, R, N>(waitable: Generator<Y, R, N>): Generator<Y, R, N>;
 export function wait<T>(waitable: PromiseLike<T>): Future<Awaited<T>>;
 export function wait<T>(waitable: Thenable<T>): Future<T>;
 export function wait(waitable: unknown): unknown {
-  if (waitable instanceof Future) return waitable;
-  if (isCoroutine(waitable)) return waitable;
-  if (isThenable(waitable)) return fromThenable(waitable);
+  const waited = toWaitable(waitable);
+  if (waited !== undefined) return waited;
   throw new TypeError(
     `${describe(waitable)} is not waitable: wait() takes a Future, a Task, a Promise (or other thenable) or a coroutine`,
   );
@@ -318,16 +318,44 @@ export function outcome(future: Future<unknown>): unknown {
 
 /** @internal Waits for `x` if it is a waitable (suspending only if it is pending); else returns it. */
 export function* waitIfNeeded(x: unknown): Generator<unknown, unknown, unknown> {
-  if (x instanceof Future) return yield* x;
-  if (isCoroutine(x)) return yield* x;
-  if (isThenable(x)) return yield* fromThenable(x);
-  return x;
+  const waited = toWaitable(x);
+  return waited === undefined ? x : yield* waited;
+}
+
+/**
+ * @internal What waiting for `x` takes: a Future or a coroutine as it is, a thenable as a
+ * Future of it (see `futureOf`); `undefined` when `x` is not waitable.
+ */
+export function toWaitable(x: unknown): Future<unknown> | Generator<unknown, unknown, unknown> | undefined {
+  if (isCoroutine(x) && !(x instanceof Future)) return x;
+  return futureOf(x);
+}
+
+/**
+ * @internal `x` as a Future: a Future as it is, a thenable as a Future that settles as `await`
+ * would settle (its `then` read once; a `then` getter that throws gives a Future failed with
+ * that error); `undefined` when `x` is neither.
+ */
+export function futureOf(x: unknown): Future<unknown> | undefined {
+  if (x instanceof Future) return x;
+  let then: ThenMethod | undefined;
+  try {
+    then = thenOf(x);
+  } catch (error) {
+    const failed = new Future();
+    failed._settle(REJECTED, error);
+    return failed;
+  }
+  return then === undefined ? undefined : fromThenable(x, then);
 }
 
 /** Any object with a `then(onFulfilled, onRejected)` method, Promise-like or not. */
 export interface Thenable<T> {
   then(onfulfilled: (value: T) => unknown, onrejected: (reason: any) => unknown): unknown;
 }
+
+/** @internal A `then` method, as read from a thenable. */
+export type ThenMethod = (this: unknown, onFulfilled: (value: unknown) => void, onRejected: (reason: unknown) => void) => unknown;
 
 function fulfil(future: Future<unknown>, value: unknown): void {
   if (future._state === PENDING) future._settle(FULFILLED, value);
@@ -337,44 +365,57 @@ function fail(future: Future<unknown>, error: unknown): void {
   if (future._state === PENDING) future._settle(REJECTED, error);
 }
 
-const promiseThen = Promise.prototype.then;
+const promiseThen = Promise.prototype.then as unknown as ThenMethod;
+
+const SELF_RESOLUTION = "A thenable resolved with the Future that waits for it: it can never settle";
 
 /**
- * @internal A Future settled by a thenable. A native Promise's reactions run on a microtask
- * of their own, so there the future's callbacks run at once, in that microtask (no second
- * hop); any other thenable might call back from inside its caller's code, so there they are
- * queued on the loop as usual.
+ * @internal A Future that settles as `await thenable` would: `then` is the thenable's `then`
+ * method, already read (it is never read again). A native Promise is waited with the
+ * built-in `then`. Any other thenable goes through the Promise resolution procedure, by way
+ * of a native Promise resolved by its `then`: a thenable it resolves with is followed to the
+ * final value, a call after the first of its resolving functions (or a throw after one) is
+ * ignored, and resolving with this very Future is a `TypeError`. Either way the outcome
+ * arrives on a Promise reaction, a microtask of its own, so the future's callbacks run at once
+ * there (no second hop).
  */
-export function fromThenable<T>(thenable: Thenable<T>): Future<T> {
+export function fromThenable<T>(thenable: unknown, then: ThenMethod): Future<T> {
   const future = new Future<T>();
-  let onFulfilled: (value: T) => void;
-  let onRejected: (error: unknown) => void;
-  if (isNativePromise(thenable)) {
-    onFulfilled = (value) => runFromHost(fulfil, future as Future<unknown>, value);
-    onRejected = (error) => runFromHost(fail, future as Future<unknown>, error);
-  } else {
-    onFulfilled = (value) => fulfil(future as Future<unknown>, value);
-    onRejected = (error) => fail(future as Future<unknown>, error);
+  const onFulfilled = (value: unknown) => runFromHost(fulfil, future as Future<unknown>, value);
+  const onRejected = (error: unknown) => runFromHost(fail, future as Future<unknown>, error);
+  if (isNativePromise(thenable, then)) {
+    promiseThen.call(thenable, onFulfilled, onRejected);
+    return future;
   }
-  try {
-    thenable.then(onFulfilled, onRejected);
-  } catch (error) {
-    onRejected(error);
-  }
+  const settled = new Promise((resolve, reject) => {
+    then.call(thenable, (value) => (value === future ? reject(new TypeError(SELF_RESOLUTION)) : resolve(value)), reject);
+  });
+  promiseThen.call(settled, onFulfilled, onRejected);
   return future;
 }
 
 /**
- * @internal Whether `x` is a Promise of this realm whose `then` is the built-in one: its
- * reactions run on a microtask of their own, never inside the caller's code.
+ * @internal Whether `x`, whose `then` method is `then`, is a Promise of this realm with the
+ * built-in `then`: its reactions run on a microtask of their own, never inside the caller's
+ * code, and it never settles with a thenable.
  */
-export function isNativePromise(x: unknown): x is Promise<unknown> {
-  return x instanceof Promise && x.then === promiseThen;
+export function isNativePromise(x: unknown, then: unknown): x is Promise<unknown> {
+  return then === promiseThen && x instanceof Promise;
 }
 
-/** @internal Whether `x` has a callable `then`. */
+/**
+ * @internal The `then` method of `x`, read once (a getter on it runs once, and what it throws
+ * propagates); `undefined` when `x` is not a thenable.
+ */
+export function thenOf(x: unknown): ThenMethod | undefined {
+  if (x === null || (typeof x !== "object" && typeof x !== "function")) return undefined;
+  const then = (x as { then?: unknown }).then;
+  return typeof then === "function" ? (then as ThenMethod) : undefined;
+}
+
+/** @internal Whether `x` has a callable `then` (for messages: waiting reads it with `thenOf`). */
 export function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && (typeof x === "object" || typeof x === "function") && typeof (x as { then?: unknown }).then === "function";
+  return thenOf(x) !== undefined;
 }
 
 /** @internal Whether `x` looks like a generator object (check `instanceof Future` first). */

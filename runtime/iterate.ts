@@ -23,7 +23,7 @@
  * and reused for every step that waits.
  */
 
-import { Future, PENDING, fromThenable, isCoroutine, isNativePromise, isThenable, outcome, waitIfNeeded } from "./future.js";
+import { Future, PENDING, fromThenable, isCoroutine, isNativePromise, isThenable, outcome, thenOf, waitIfNeeded } from "./future.js";
 import { yieldingIterator } from "./symbols.js";
 import { Task, currentTask } from "./task.js";
 
@@ -156,9 +156,14 @@ export abstract class Iteration<T> {
 
   /**
    * @internal A value from a sync iterable (case c): a Future, Task or thenable is waited
-   * for first. A settled Future is unwrapped at once.
+   * for first (its `then` read once, as `await` reads it). A settled Future is unwrapped at once.
    */
   _takeValue(value: unknown): boolean | undefined {
+    const then = thenOf(value);
+    if (then === undefined) {
+      this.value = value as T;
+      return true;
+    }
     if (value instanceof Future) {
       if (value._state === PENDING) {
         this._pending = value;
@@ -167,13 +172,9 @@ export abstract class Iteration<T> {
       this.value = outcome(value) as T;
       return true;
     }
-    if (isThenable(value)) {
-      // The task waits for a native Promise itself, with no Future in between.
-      this._pending = isNativePromise(value) ? value : fromThenable(value);
-      return undefined;
-    }
-    this.value = value as T;
-    return true;
+    // The task waits for a native Promise itself, with no Future in between.
+    this._pending = isNativePromise(value, then) ? value : fromThenable(value, then);
+    return undefined;
   }
 }
 
@@ -247,8 +248,9 @@ class StepIteration<T> extends Iteration<T> {
   next(): boolean | undefined {
     this.open = false;
     const step = this._next.call(this._iter);
-    if (isNativePromise(step)) {
-      // An async iterator's step: the task waits for it itself, with no Future in between.
+    const then = thenOf(step);
+    if (then === undefined) {
+      if (!isCoroutine(step)) return this._takeResult(step);
       this._pending = step;
       return undefined;
     }
@@ -259,15 +261,10 @@ class StepIteration<T> extends Iteration<T> {
       }
       return this._takeResult(outcome(step));
     }
-    if (isCoroutine(step)) {
-      this._pending = step;
-      return undefined;
-    }
-    if (isThenable(step)) {
-      this._pending = fromThenable(step);
-      return undefined;
-    }
-    return this._takeResult(step);
+    // An async iterator's step: the task waits for a native Promise itself, with no Future
+    // in between; any other thenable is followed to its final result, as `await` follows it.
+    this._pending = isNativePromise(step, then) ? step : fromThenable(step, then);
+    return undefined;
   }
 
   override _waited(result: unknown): boolean {

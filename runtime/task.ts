@@ -13,7 +13,8 @@ import {
   fromThenable,
   isCoroutine,
   isNativePromise,
-  isThenable,
+  thenOf,
+  type ThenMethod,
   type Waiter,
 } from "./future.js";
 import { callOnHostTurn, callSoon, callSoonFromHost, reportUnhandled } from "./loop.js";
@@ -275,17 +276,28 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
           if (this._cancelPending !== null) continue;
           callSoon(resume, this);
           return;
-        } else if (isNativePromise(yielded)) {
-          if (this._cancelPending !== null) continue;
-          this._waitingOn = ON_PROMISE;
-          (this._promiseWait ??= new PromiseWait(this))._wait(yielded);
-          return;
-        } else if (isThenable(yielded) && !isCoroutine(yielded)) {
-          future = fromThenable(yielded);
         } else {
-          mode = THROW;
-          input = new TypeError(notWaitable(yielded));
-          continue;
+          // A thenable: its `then` is read once, here, as `await` reads it.
+          let then: ThenMethod | undefined;
+          try {
+            then = thenOf(yielded);
+          } catch (error) {
+            mode = THROW;
+            input = error;
+            continue;
+          }
+          if (then === undefined || isCoroutine(yielded)) {
+            mode = THROW;
+            input = new TypeError(notWaitable(yielded));
+            continue;
+          }
+          if (isNativePromise(yielded, then)) {
+            if (this._cancelPending !== null) continue;
+            this._waitingOn = ON_PROMISE;
+            (this._promiseWait ??= new PromiseWait(this))._wait(yielded);
+            return;
+          }
+          future = fromThenable(yielded, then);
         }
         if (future._state !== PENDING) {
           future._observed = true;
@@ -357,8 +369,9 @@ class PromiseWait {
     this._onRejected = (error) => this._settled(THROW, error);
   }
 
+  /** Waits for `promise` with the built-in `then` (its `then` was read once already). */
   _wait(promise: Promise<unknown>): void {
-    void promise.then(this._onFulfilled, this._onRejected);
+    void promiseThen.call(promise, this._onFulfilled, this._onRejected);
   }
 
   private _settled(mode: typeof NEXT | typeof THROW, outcome: unknown): void {
@@ -370,6 +383,8 @@ class PromiseWait {
     callSoonFromHost(resumeFromPromise, this);
   }
 }
+
+const promiseThen = Promise.prototype.then;
 
 function resumeFromPromise(wait: PromiseWait): void {
   const outcome = wait._outcome;

@@ -21,7 +21,7 @@
  */
 
 import { SuppressedError } from "./errors.js";
-import { Future, PENDING, isCoroutine, isThenable, outcome, waitIfNeeded } from "./future.js";
+import { Future, PENDING, futureOf, isCoroutine, outcome, toWaitable } from "./future.js";
 import { yieldingEnter, yieldingExit } from "./symbols.js";
 
 /** How a manager is entered and exited (SPEC §4.2 a–c): `[yieldingEnter]()` / `[yieldingExit](hasError, error)`. */
@@ -103,8 +103,11 @@ export class WithContext<T> {
       let suppress: unknown;
       try {
         suppress = this._exit!.call(this._manager, true, error);
-        if (!isReady(suppress)) return this._later(this._failSlowly(suppress, error));
-        suppress = readyValue(suppress);
+        const waitable = toWaitable(suppress);
+        if (waitable !== undefined) {
+          if (!isSettled(waitable)) return this._later(this._failSlowly(waitable, error));
+          suppress = outcome(waitable);
+        }
       } catch (exitError) {
         throw chained(exitError, error);
       }
@@ -114,9 +117,10 @@ export class WithContext<T> {
     let result: unknown;
     try {
       result = this._exit!.call(this._manager);
-      if (this._protocol === ASYNC_DISPOSE) {
-        if (!isReady(result)) return this._later(this._disposeFailSlowly(result, error));
-        readyValue(result);
+      const waitable = this._protocol === ASYNC_DISPOSE ? toWaitable(result) : undefined;
+      if (waitable !== undefined) {
+        if (!isSettled(waitable)) return this._later(this._disposeFailSlowly(waitable, error));
+        outcome(waitable);
       }
     } catch (disposeError) {
       throw new SuppressedError(disposeError, error);
@@ -134,15 +138,19 @@ export class WithContext<T> {
     const protocol = this._protocol;
     const result = protocol === ENTER_EXIT ? this._exit!.call(this._manager, false, undefined) : this._exit!.call(this._manager);
     if (protocol === DISPOSE) return true;
-    if (!isReady(result)) return this._later(waitIfNeeded(result) as Generator<unknown, void, unknown>);
-    readyValue(result);
+    const waitable = toWaitable(result);
+    if (waitable === undefined) return true;
+    if (!isSettled(waitable)) return this._later(waitFor(waitable));
+    outcome(waitable);
     return true;
   }
 
   /** Enter's result `result` is the bound value, or a waitable of it. */
   private _entered(result: unknown): boolean {
-    if (!isReady(result)) return this._later(this._enterAfter(result));
-    return this._bind(readyValue(result));
+    const waitable = toWaitable(result);
+    if (waitable === undefined) return this._bind(result);
+    if (isSettled(waitable)) return this._bind(outcome(waitable));
+    return this._later(this._enterAfter(waitable));
   }
 
   /**
@@ -161,17 +169,17 @@ export class WithContext<T> {
     return false;
   }
 
-  private *_enterAfter(result: unknown): Generator<unknown, void, unknown> {
-    this.value = (yield* waitIfNeeded(result)) as T;
-    this.open = true;
+  private *_enterAfter(waitable: Waitable): Generator<unknown, void, unknown> {
+    this._bind(yield* waitable);
   }
 
   /** The manager is a coroutine, or has no protocol: run it or wait for it, then look again (SPEC §4.2 d, e). */
   private *_enterSlowly(manager: unknown): Generator<unknown, void, unknown> {
     if (isCoroutine(manager) && !(manager instanceof Future)) manager = yield* manager;
     let enter = this._lookup(manager);
-    if (enter === undefined && (manager instanceof Future || isThenable(manager))) {
-      manager = yield* waitIfNeeded(manager);
+    const future = enter === undefined ? futureOf(manager) : undefined;
+    if (future !== undefined) {
+      manager = yield* future;
       enter = this._lookup(manager);
     }
     if (enter === undefined) throw new TypeError(`${this._sourceText} is not a yielding context manager`);
@@ -180,19 +188,19 @@ export class WithContext<T> {
     else if (!this._entered(enter.call(manager))) yield* this.wait();
   }
 
-  private *_failSlowly(pending: unknown, error: unknown): Generator<unknown, void, unknown> {
+  private *_failSlowly(pending: Waitable, error: unknown): Generator<unknown, void, unknown> {
     let suppress: unknown;
     try {
-      suppress = yield* waitIfNeeded(pending);
+      suppress = yield* pending;
     } catch (exitError) {
       throw chained(exitError, error);
     }
     if (!suppress) throw error;
   }
 
-  private *_disposeFailSlowly(pending: unknown, error: unknown): Generator<unknown, void, unknown> {
+  private *_disposeFailSlowly(pending: Waitable, error: unknown): Generator<unknown, void, unknown> {
     try {
-      yield* waitIfNeeded(pending);
+      yield* pending;
     } catch (disposeError) {
       throw new SuppressedError(disposeError, error);
     }
@@ -260,15 +268,17 @@ type EnteredManager<M> = M extends { [yieldingEnter](): infer V }
 
 type WaitedValue<V> = V extends Future<infer R> ? R : V extends PromiseLike<infer R> ? Awaited<R> : V extends Generator<unknown, infer R, unknown> ? R : V;
 
-/** Whether `x` needs no wait: neither a pending Future, nor a coroutine, nor a thenable. */
-function isReady(x: unknown): boolean {
-  if (x instanceof Future) return x._state !== PENDING;
-  return !isCoroutine(x) && !isThenable(x);
+/** What a result of enter or exit that must be waited for is waited with (see `toWaitable`). */
+type Waitable = Future<unknown> | Generator<unknown, unknown, unknown>;
+
+/** Whether `waitable` needs no wait: a settled Future, whose outcome is read at once. */
+function isSettled(waitable: Waitable): waitable is Future<unknown> {
+  return waitable instanceof Future && waitable._state !== PENDING;
 }
 
-/** The value of something `isReady`: a settled Future's result (or its error, thrown), else `x`. */
-function readyValue(x: unknown): unknown {
-  return x instanceof Future ? outcome(x) : x;
+/** Waits for `waitable`, for `wait()` (which hands out a generator). */
+function* waitFor(waitable: Waitable): Generator<unknown, void, unknown> {
+  yield* waitable;
 }
 
 /** An error exit threw in place of the body's `error`: it carries `error` as its cause. */
