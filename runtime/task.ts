@@ -17,6 +17,7 @@ import {
   type ThenMethod,
   type Waiter,
 } from "./future.js";
+import { cancelOnInterrupt } from "./interrupt.js";
 import { callOnHostTurn, callSoon, callSoonFromHost, reportUnhandled } from "./loop.js";
 
 /**
@@ -486,7 +487,9 @@ export function* checkpoint(): Generator<undefined, void, unknown> {
  * Runs `coro` as the main task and returns a Promise of its outcome: the usual entry point.
  * When the main task ends, every task spawned under it (directly or transitively) that is
  * still pending is cancelled, and the Promise settles only after their cleanup has finished,
- * as `asyncio.run` does. Errors from that cleanup are reported, not lost.
+ * as `asyncio.run` does. Errors from that cleanup are reported, not lost. In Node, the first
+ * Ctrl-C (SIGINT) while it runs cancels the main task, and a second one ends the process
+ * (see interrupt.ts).
  *
  * ```js
  * function* main() { yield* sleep(10); return "done"; }
@@ -505,9 +508,14 @@ export function run<T>(coro: Coroutine<T>): Promise<T> {
   }
   main._scope = scope;
   scope.add(main);
+  const uncover = cancelOnInterrupt(main);
   return new Promise<T>((resolve, reject) => {
     main.addDoneCallback(() =>
-      shutdown(scope, () => (main._state === FULFILLED ? resolve(main._value as T) : reject(main._value))),
+      shutdown(scope, () => {
+        uncover();
+        if (main._state === FULFILLED) resolve(main._value as T);
+        else reject(main._value);
+      }),
     );
   });
 }
