@@ -23,7 +23,18 @@
  * and reused for every step that waits.
  */
 
-import { Future, PENDING, fromThenable, isCoroutine, isNativePromise, isThenable, outcome, thenOf, waitIfNeeded } from "./future.js";
+import {
+  Future,
+  PENDING,
+  fromThenable,
+  isCoroutine,
+  isNativePromise,
+  isThenable,
+  outcome,
+  thenOf,
+  waitIfNeeded,
+  type ThenMethod,
+} from "./future.js";
 import { yieldingIterator } from "./symbols.js";
 import { Task, currentTask } from "./task.js";
 
@@ -67,8 +78,6 @@ export abstract class Iteration<T> {
   _pending: unknown = null;
   /** @internal What `wait()` returns, made on the first wait. */
   _waiting: Waiting | null = null;
-  /** @internal Whether `return()` may return a waitable to wait for. */
-  _waitsOnReturn = false;
 
   /** @internal */
   constructor(readonly _sourceText: string) {}
@@ -117,8 +126,7 @@ export abstract class Iteration<T> {
       const iter = this._iter!;
       const ret = iter.return;
       if (ret === undefined || ret === null) return;
-      const result = (ret as () => unknown).call(iter);
-      if (this._waitsOnReturn) yield* waitIfNeeded(result);
+      yield* this._closed((ret as () => unknown).call(iter));
     } catch (closeError) {
       if (task !== undefined && closeError === task.deliveredCancellation && closeError !== before && closeError !== error) {
         throw closeError;
@@ -138,11 +146,21 @@ export abstract class Iteration<T> {
     const ret = iter.return;
     if (ret === undefined || ret === null) return;
     if (typeof ret !== "function") throw new TypeError(`${this._sourceText}: the iterator's return is not a function`);
-    let result: unknown = ret.call(iter);
-    if (this._waitsOnReturn) result = yield* waitIfNeeded(result);
-    if (!isObject(result)) {
-      throw new TypeError(`${this._sourceText}: the iterator's return() result is not an object`);
-    }
+    yield* this._closed(ret.call(iter));
+  }
+
+  /**
+   * @internal Waits for what closing the iterator gave, `result` of its `return()`, and
+   * checks that it is an object. Here, for a sync iterator (case c): as `for await` does,
+   * the result's `value` is waited when it is a Future, Task or thenable, so its rejection is
+   * an error of the loop (dropped by `abort`, as any error of `return()` is there), never an
+   * unhandled rejection.
+   */
+  *_closed(result: unknown): Generator<unknown, void, unknown> {
+    if (!isObject(result)) throw returnNotAnObject(this._sourceText);
+    const value = (result as IteratorResult<unknown>).value;
+    const then = thenOf(value);
+    if (then !== undefined) yield* (value instanceof Future ? value : fromThenable(value, then));
   }
 
   /** @internal Checks a step result; `false` when done, else stores the value. */
@@ -164,17 +182,25 @@ export abstract class Iteration<T> {
       this.value = value as T;
       return true;
     }
+    if (this._mustWait(value, then)) return undefined;
+    this.value = outcome(value as Future<unknown>) as T;
+    return true;
+  }
+
+  /**
+   * @internal `value` is a thenable, whose `then` is `then`: returns `false` when it is a
+   * settled Future (read its outcome at once); else keeps in `_pending` what `wait()` waits
+   * for and returns `true`. The task waits for a native Promise itself, with no Future in
+   * between.
+   */
+  _mustWait(value: unknown, then: ThenMethod): boolean {
     if (value instanceof Future) {
-      if (value._state === PENDING) {
-        this._pending = value;
-        return undefined;
-      }
-      this.value = outcome(value) as T;
-      return true;
+      if (value._state !== PENDING) return false;
+      this._pending = value;
+    } else {
+      this._pending = isNativePromise(value, then) ? value : fromThenable(value, then);
     }
-    // The task waits for a native Promise itself, with no Future in between.
-    this._pending = isNativePromise(value, then) ? value : fromThenable(value, then);
-    return undefined;
+    return true;
   }
 }
 
@@ -205,9 +231,14 @@ class ArrayIteration<T> extends Iteration<T> {
 
 /**
  * A sync iterable (case c). Once a step gives a value, the iterator is open: a value that
- * rejects, or a cancellation while waiting for one, closes it (SPEC §3.4).
+ * rejects, or a cancellation while waiting for one, closes it (SPEC §3.4). As `for await`
+ * does, the value of the final `done: true` result is waited too when it is a Future, Task
+ * or thenable, so its rejection is an error of the loop (the iterator, done, is not closed).
  */
 class SyncIteration<T> extends Iteration<T> {
+  /** Whether `wait()` waits for the value of the final result, after which the loop is done. */
+  private _finishing = false;
+
   constructor(
     iter: AnyIterator,
     private readonly _next: () => unknown,
@@ -221,12 +252,29 @@ class SyncIteration<T> extends Iteration<T> {
     this.open = false;
     const result = this._next.call(this._iter);
     if (!isObject(result)) throw notAnObject(this._sourceText, result);
-    if ((result as IteratorResult<unknown>).done) return false;
+    if ((result as IteratorResult<unknown>).done) return this._finish((result as IteratorResult<unknown>).value);
     const value = (result as IteratorResult<unknown>).value;
     this.open = true;
     return this._takeValue(value);
   }
 
+  override _waited(outcome: unknown): boolean {
+    if (!this._finishing) return super._waited(outcome);
+    this._finishing = false;
+    return false;
+  }
+
+  /** The final result's `value`: `false` (done) unless it must be waited first (`undefined`). */
+  private _finish(value: unknown): false | undefined {
+    const then = thenOf(value);
+    if (then === undefined) return false;
+    if (this._mustWait(value, then)) {
+      this._finishing = true;
+      return undefined;
+    }
+    outcome(value as Future<unknown>);
+    return false;
+  }
 }
 
 /**
@@ -242,7 +290,6 @@ class StepIteration<T> extends Iteration<T> {
   ) {
     super(sourceText);
     this._iter = iter;
-    this._waitsOnReturn = true;
   }
 
   next(): boolean | undefined {
@@ -269,6 +316,11 @@ class StepIteration<T> extends Iteration<T> {
 
   override _waited(result: unknown): boolean {
     return this._takeResult(result);
+  }
+
+  /** An async or yielding iterator's `return()` may return a waitable of its result: it is waited, then checked. */
+  override *_closed(result: unknown): Generator<unknown, void, unknown> {
+    if (!isObject(yield* waitIfNeeded(result))) throw returnNotAnObject(this._sourceText);
   }
 
   /** This task's own cancellation while waiting for a step leaves the iterator open, to be closed. */
@@ -445,6 +497,10 @@ function isObject(x: unknown): x is object {
 
 function notIterable(sourceText: string): TypeError {
   return new TypeError(`${sourceText} is not yielding-iterable`);
+}
+
+function returnNotAnObject(sourceText: string): TypeError {
+  return new TypeError(`${sourceText}: the iterator's return() result is not an object`);
 }
 
 function notAnObject(sourceText: string, result: unknown): TypeError {

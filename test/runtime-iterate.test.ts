@@ -1,4 +1,6 @@
 import { describe, expect, test, vi } from "vitest";
+import { compile } from "../compiler/index.js";
+import * as runtime from "../runtime/index.js";
 import {
   CancelledError,
   Future,
@@ -680,3 +682,150 @@ describe("§3.6 a consumer cancelled inside the loop closes the iterator", () =>
 function yield_<T>(coro: Generator<unknown, T, unknown>): Task<T> {
   return spawn(coro);
 }
+
+/**
+ * SPEC §3 steps 2 and 4, case c, checked against `for await` itself: the same scripted sync
+ * iterator runs under `for await` in an async function and under a compiled yielding loop,
+ * and both must see the same values, errors and return() calls. A Promise (or thenable, or
+ * Future) `value` of the final `done: true` result and of return()'s result is waited, so
+ * its rejection is an error of the loop, never an unhandled rejection.
+ *
+ * A value that rejects in the middle of the iteration is left out: the yielding loop closes
+ * the iterator then, as the current ECMAScript spec does for `for await`, and Node 20's
+ * `for await` predates that change (the fixture sync-rejected-promise-closes covers it).
+ */
+describe("case c: done values and return() values are waited, as `for await` does", () => {
+  /** What the body does with a value: nothing, `break`, or throw. */
+  type Control = "break" | "throw" | undefined;
+  interface Script {
+    /** The results next() returns, one per call, made when it is called (with the log to write to). */
+    steps: ((log: string[]) => unknown)[];
+    /** What return() returns, made when it is called; no return() method when absent. */
+    returns?: (log: string[]) => unknown;
+    body?: (x: unknown) => Control;
+  }
+
+  const rejectWith = (message: string) => Promise.reject(new Error(message));
+  const later = (log: string[], text: string, value: unknown) =>
+    delay(2).then(() => {
+      log.push(text);
+      return value;
+    });
+  const futureRejectedLater = (message: string) => {
+    const future = new Future();
+    setTimeout(() => future.setError(new Error(message)), 1);
+    return future;
+  };
+
+  const scripts: [string, Script][] = [
+    ["plain values, Promises and thenables", { steps: [() => ({ value: 1 }), () => ({ value: Promise.resolve(2) }), () => ({ value: { then: (ok: (v: number) => void) => ok(3) } }), () => ({ done: true })] }],
+    ["a final value that rejects", { steps: [() => ({ value: 1 }), () => ({ done: true, value: rejectWith("final value rejected") })], returns: () => ({ done: true }) }],
+    ["a final value that rejects on the first step", { steps: [() => ({ done: true, value: rejectWith("first and final") })] }],
+    ["a final thenable that rejects", { steps: [() => ({ done: true, value: { then: (_: unknown, no: (e: Error) => void) => no(new Error("thenable rejected")) } })] }],
+    ["a final Future that rejects later", { steps: [() => ({ value: 1 }), () => ({ done: true, value: futureRejectedLater("future rejected") })] }],
+    ["a final value that fulfils later (waited before the loop ends)", { steps: [() => ({ value: 1 }), (log) => ({ done: true, value: later(log, "final value settled", "ignored") })] }],
+    ["break, and return()'s value rejects", { steps: [() => ({ value: 1 }), () => ({ value: 2 })], returns: () => ({ done: true, value: rejectWith("return value rejected") }), body: () => "break" }],
+    ["break, and return()'s value fulfils later (waited)", { steps: [() => ({ value: 1 })], returns: (log) => ({ done: true, value: later(log, "return value settled", 9) }), body: () => "break" }],
+    ["the body throws, and return()'s value rejects (the body's error wins)", { steps: [() => ({ value: 1 })], returns: () => ({ done: true, value: rejectWith("return value rejected") }), body: () => "throw" }],
+    ["break, and return() returns a non-object", { steps: [() => ({ value: 1 })], returns: () => 5, body: () => "break" }],
+    ["the body throws, and return() returns a non-object", { steps: [() => ({ value: 1 })], returns: () => 5, body: () => "throw" }],
+    ["break, and return() throws", { steps: [() => ({ value: 1 })], returns: () => { throw new Error("return() threw"); }, body: () => "break" }],
+    ["break without a return() method", { steps: [() => ({ value: 1 }), () => ({ value: 2 })], body: () => "break" }],
+    ["next() throws", { steps: [() => ({ value: 1 }), () => { throw new Error("next() threw"); }], returns: () => ({ done: true }) }],
+  ];
+
+  /** A sync iterable that runs `script`, logging each next() and return() call. */
+  function scripted(script: Script, log: string[]): Iterable<unknown> {
+    return {
+      [Symbol.iterator]() {
+        let i = 0;
+        const iterator: Iterator<unknown> = {
+          next() {
+            log.push(`next ${i}`);
+            return script.steps[i++]!(log) as IteratorResult<unknown>;
+          },
+        };
+        if (script.returns) {
+          iterator.return = () => {
+            log.push("return()");
+            return script.returns!(log) as IteratorResult<unknown>;
+          };
+        }
+        return iterator;
+      },
+    };
+  }
+
+  /** How a loop ended, comparable between the two: a TypeError's message is the engine's own. */
+  function caught(error: unknown): string {
+    const e = error as Error;
+    return e instanceof TypeError ? "caught a TypeError" : `caught ${e.message}`;
+  }
+
+  const withUnhandledWatch = async (body: () => Promise<string[]>) => {
+    const unhandled: unknown[] = [];
+    const watch = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", watch);
+    try {
+      const log = await body();
+      await delay(5); // an unhandled rejection is reported after the microtasks drain
+      return { log, unhandled };
+    } finally {
+      process.off("unhandledRejection", watch);
+    }
+  };
+
+  async function viaForAwait(script: Script): Promise<string[]> {
+    const log: string[] = [];
+    try {
+      for await (const x of scripted(script, log)) {
+        log.push(`body ${String(x)}`);
+        const control = script.body?.(x);
+        if (control === "break") break;
+        if (control === "throw") throw new Error("body threw");
+      }
+      log.push("completed");
+    } catch (e) {
+      log.push(caught(e));
+    }
+    return log;
+  }
+
+  const { code } = compile(
+    [
+      "function* loop(source, log, body) {",
+      "  for (const x of yielding source) {",
+      "    log.push(`body ${String(x)}`);",
+      "    const control = body(x);",
+      '    if (control === "break") break;',
+      '    if (control === "throw") throw new Error("body threw");',
+      "  }",
+      '  log.push("completed");',
+      "}",
+    ].join("\n"),
+    { filename: "loop.js", module: "cjs", runtime: "yielding/runtime" },
+  );
+  const compiledLoop = new Function("require", `${code}\nreturn loop;`)(() => runtime) as (
+    source: Iterable<unknown>,
+    log: string[],
+    body: (x: unknown) => Control,
+  ) => Generator<unknown, void, unknown>;
+
+  async function viaYielding(script: Script): Promise<string[]> {
+    const log: string[] = [];
+    try {
+      await run(compiledLoop(scripted(script, log), log, script.body ?? (() => undefined)));
+    } catch (e) {
+      log.push(caught(e));
+    }
+    return log;
+  }
+
+  test.each(scripts)("%s", async (_name, script) => {
+    const native = await withUnhandledWatch(() => viaForAwait(script));
+    const yielding = await withUnhandledWatch(() => viaYielding(script));
+    expect(native.unhandled).toEqual([]);
+    expect(yielding.unhandled).toEqual([]);
+    expect(yielding.log).toEqual(native.log);
+  });
+});
