@@ -6,7 +6,7 @@ import { QueueClosedError } from "./errors.js";
 import { FULFILLED, Future, REJECTED } from "./future.js";
 import type { YieldingIterable, YieldingIterator } from "./iterate.js";
 import { asyncIteratorOf } from "./stream.js";
-import { DONE, Deque, Handoff } from "./sync.js";
+import { DONE, Deque, Event, Handoff } from "./sync.js";
 import { yieldingIterator } from "./symbols.js";
 
 /** What `tryGet()` returns: the item, or `{ ok: false }` when none is available right now. */
@@ -94,6 +94,8 @@ class Put extends Handoff<void> {
  * - `for (const item of yielding queue)` takes items until the queue is closed and drained
  *   (several loops may share one queue; each item goes to one of them), and so does
  *   `for await (const item of queue)`.
+ * - `join()` waits until every item put has been taken and `taskDone()` called for it
+ *   (asyncio's unfinished-task count).
  *
  * ```js
  * const q = new Queue(10);
@@ -117,6 +119,10 @@ export class Queue<T> implements YieldingIterable<T>, AsyncIterable<T> {
   _letIn = 0;
   /** @internal */
   _closed = false;
+  /** @internal Items put and not yet marked done with `taskDone()`. */
+  _unfinished = 0;
+  /** @internal What `join()` waits for, made by the first `join()` that has to wait. */
+  _joined: Event | null = null;
 
   constructor(capacity: number = Infinity) {
     if (capacity !== Infinity && !(Number.isInteger(capacity) && capacity >= 0)) {
@@ -130,6 +136,11 @@ export class Queue<T> implements YieldingIterable<T>, AsyncIterable<T> {
   /** How many items are in the queue now (not counting putters still waiting, or let in but not yet resumed). */
   get size(): number {
     return this._items.length;
+  }
+
+  /** How many items were put and not yet marked done with `taskDone()`. */
+  get unfinished(): number {
+    return this._unfinished;
   }
 
   /** Whether `close()` was called (items may still be left to get). */
@@ -240,6 +251,38 @@ export class Queue<T> implements YieldingIterable<T>, AsyncIterable<T> {
     }
   }
 
+  /**
+   * Marks one item taken from the queue as processed (asyncio's `task_done()`): each put
+   * adds one unfinished task, and each call takes one away; when none is left, `join()`
+   * returns. Calling it more often than items were put throws a `RangeError`.
+   *
+   * ```js
+   * const job = yield* q.get();
+   * try { yield* handle(job); } finally { q.taskDone(); }
+   * ```
+   */
+  taskDone(): void {
+    if (this._unfinished === 0) throw new RangeError("Queue.taskDone(): called more often than items were put");
+    if (--this._unfinished > 0 || this._joined === null) return;
+    this._joined.set();
+    this._joined = null;
+  }
+
+  /**
+   * Waits until every item put so far has been marked done with `taskDone()` (asyncio's
+   * `join()`). Returns something to `yield*`: a settled future when nothing is unfinished,
+   * so the `yield*` does not suspend. A task cancelled while it waits leaves no trace.
+   *
+   * ```js
+   * for (const url of urls) yield* q.put(url);
+   * yield* q.join();                                    // every url processed
+   * ```
+   */
+  join(): Future<void> {
+    if (this._unfinished === 0) return DONE;
+    return (this._joined ??= new Event()).wait();
+  }
+
   /** `for (const item of yielding queue)`: takes items until the queue is closed and drained. */
   [yieldingIterator](): YieldingIterator<T> {
     return new QueueIterator(this);
@@ -267,6 +310,7 @@ export class Queue<T> implements YieldingIterable<T>, AsyncIterable<T> {
 
   /** @internal A put completes: its item goes to the longest waiting getter, else into the buffer. */
   _add(item: unknown): void {
+    this._unfinished++;
     const getter = this._getters.shift();
     if (getter !== undefined) getter._deliver(item);
     else this._items.push(item as T);

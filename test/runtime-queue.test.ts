@@ -539,6 +539,99 @@ describe("cancellation and no lost items", () => {
   });
 });
 
+describe("join and taskDone", () => {
+  test("join waits until taskDone was called once for every item put", async () => {
+    const q = new Queue<number>();
+    const log: string[] = [];
+    function* worker() {
+      for (;;) {
+        const n = yield* q.get();
+        yield* sleep(1);
+        log.push(`done ${n}`);
+        q.taskDone();
+      }
+    }
+    function* main() {
+      spawn(worker());
+      for (let i = 1; i <= 3; i++) yield* q.put(i);
+      expect(q.unfinished).toBe(3);
+      yield* q.join();
+      log.push("joined");
+      expect(q.unfinished).toBe(0);
+    }
+    await run(main());
+    expect(log).toEqual(["done 1", "done 2", "done 3", "joined"]);
+  });
+
+  test("join returns at once, without suspending, when nothing is unfinished", async () => {
+    const q = new Queue<number>();
+    expect(q.join().done()).toBe(true);
+    q.tryPut(1);
+    expect(q.join().done()).toBe(false);
+    q.tryGet();
+    expect(q.join().done()).toBe(false);
+    q.taskDone();
+    expect(q.join().done()).toBe(true);
+  });
+
+  test("an item handed straight to a getter counts, and so does one given back by a cancelled getter, once", async () => {
+    const q = new Queue<string>();
+    function* getter() {
+      return yield* q.get();
+    }
+    const t = spawn(getter());
+    await delay(2);
+    q.tryPut("handed");
+    expect(q.unfinished).toBe(1);
+    t.cancel();
+    expect(await rejection(t)).toBeInstanceOf(CancelledError);
+    expect(q.unfinished).toBe(1);
+    expect(q.tryGet()).toEqual({ ok: true, value: "handed" });
+    q.taskDone();
+    expect(q.unfinished).toBe(0);
+  });
+
+  test("a cancelled put adds no unfinished task", async () => {
+    const q = new Queue<string>(1);
+    q.tryPut("first");
+    function* putter() {
+      yield* q.put("cancelled");
+    }
+    const t = spawn(putter());
+    await delay(2);
+    q.tryGet();
+    t.cancel();
+    expect(await rejection(t)).toBeInstanceOf(CancelledError);
+    q.taskDone();
+    expect(q.join().done()).toBe(true);
+  });
+
+  test("taskDone more often than items were put is a RangeError", () => {
+    const q = new Queue<number>();
+    expect(() => q.taskDone()).toThrow(RangeError);
+    q.tryPut(1);
+    q.taskDone();
+    expect(() => q.taskDone()).toThrow(/more often than items were put/);
+  });
+
+  test("a task cancelled in join leaves no trace; other joiners still wake", async () => {
+    const q = new Queue<number>();
+    q.tryPut(1);
+    function* joiner() {
+      yield* q.join();
+      return "joined";
+    }
+    const cancelled = spawn(joiner());
+    const other = spawn(joiner());
+    await delay(2);
+    cancelled.cancel();
+    expect(await rejection(cancelled)).toBeInstanceOf(CancelledError);
+    q.tryGet();
+    q.taskDone();
+    expect(await other).toBe("joined");
+  });
+});
+
 describe("scheduler quality", () => {
   test("a busy ping-pong through two queues lets a 10 ms setTimeout fire on time", async () => {
     const start = performance.now();
