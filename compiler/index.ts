@@ -1,4 +1,5 @@
 import MagicString from "magic-string";
+import { isStackOverflow, tooDeeplyNested } from "./depth.js";
 import { desugar } from "./desugar/index.js";
 import { parse } from "./parse.js";
 import { print } from "./print.js";
@@ -48,12 +49,18 @@ export interface CompileResult {
  */
 export function compile(source: string, options: CompileOptions = {}): CompileResult {
   const settings = settle(options);
-  const marked = read(source, { filename: settings.filename, jsx: settings.jsx });
-  if (!marked) return { code: source, map: null };
-  const ast = parse(marked, settings);
-  const edits = new MagicString(source);
-  desugar(ast, edits, { ...settings, source, markers: marked.markers, offsets: marked.offsets, identifiers: marked.identifiers, sites: marked.sites, withStatements: marked.withStatements, comprehensions: marked.comprehensions });
-  return print(edits, settings);
+  try {
+    const marked = read(source, { filename: settings.filename, jsx: settings.jsx });
+    if (!marked) return { code: source, map: null };
+    const ast = parse(marked, settings);
+    const edits = new MagicString(source);
+    desugar(ast, edits, { ...settings, source, markers: marked.markers, offsets: marked.offsets, identifiers: marked.identifiers, sites: marked.sites, withStatements: marked.withStatements, comprehensions: marked.comprehensions });
+    return print(edits, settings);
+  } catch (error) {
+    // Deeper than the parser's recursion can go: a CompileError like any other bad input.
+    if (isStackOverflow(error)) throw tooDeeplyNested(source, settings.filename, settings.jsx);
+    throw error;
+  }
 }
 
 const TYPESCRIPT_EXTENSIONS = /\.(ts|mts|cts|tsx)$/i;

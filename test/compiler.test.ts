@@ -217,3 +217,26 @@ describe("compile: line breaks", () => {
     expect(code.split(/[\u2028\u2029]/)).toHaveLength(3);
   });
 });
+
+describe("compile: deep nesting", () => {
+  const shapes: Record<string, (n: number) => string> = {
+    "array comprehensions": (n) => `const a = ${"[for (x of xs) ".repeat(n)}x${"]".repeat(n)};`,
+    "lazy comprehensions": (n) => `const a = ${"(for (x of xs) ".repeat(n)}x${")".repeat(n)};`,
+    "comprehension clauses": (n) => `const a = [${"for (x of xs) ".repeat(n)}x];`,
+    "braced yielding loops": (n) => `function* f(xs) { ${"for (const x of yielding xs) { ".repeat(n)}${"}".repeat(n)} }`,
+    "parentheses in a head": (n) => `function* f(xs) { for (const x of yielding ${"(".repeat(n)}xs${")".repeat(n)}) {} }`,
+    "with statements": (n) => `function* f(m) { ${"with (yielding m) { ".repeat(n)}${"}".repeat(n)} }`,
+  };
+  it.each(Object.keys(shapes))("%s compile at depth 150, and at depth 5,000 are E_SYNTAX, never a RangeError", (shape) => {
+    const make = shapes[shape]!;
+    expect(compile(make(150)).code).not.toBe(make(150));
+    const error = compileError(make(5_000));
+    expect(error.code).toBe("E_SYNTAX");
+    expect(error.message).toMatch(/^nested too deeply: \d+ brackets and blocks deep here/);
+  });
+  it("a with statement of 4,000 bindings compiles (its lowering is linear in the bindings)", () => {
+    const head = Array.from({ length: 4_000 }, (_, i) => `a${i} = yielding m`).join(", ");
+    const { code } = compile(`function* f(m) { with (const ${head}) {} }`);
+    expect(code.match(/_withContext\(/g)).toHaveLength(4_000);
+  });
+});

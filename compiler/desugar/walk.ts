@@ -72,8 +72,9 @@ function holdsAny(sorted: readonly number[], start: number, end: number): boolea
  * variable named in `names`: used to find expressions evaluated in their own bindings'
  * temporal dead zone, such as `f(x)` in `for (const x of yielding f(x))`.
  */
-export function referencesAny(expression: t.Node, names: readonly string[]): boolean {
-  return findSites(expression, (node) => t.isIdentifier(node) && names.includes(node.name)).some((found) =>
+export function referencesAny(expression: t.Node, names: readonly string[] | { has(name: string): boolean }): boolean {
+  const named = Array.isArray(names) ? new Set(names) : (names as { has(name: string): boolean });
+  return findSites(expression, (node) => t.isIdentifier(node) && named.has(node.name)).some((found) =>
     t.isReferenced(found[found.length - 1]!.node, found[found.length - 2]?.node ?? expression, found[found.length - 3]?.node),
   );
 }

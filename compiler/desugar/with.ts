@@ -30,7 +30,27 @@ interface Binding {
   /** The binding's target with its type annotation, or null for `with (yielding E)`. */
   readonly target: t.Node | null;
   /** The names bound from this binding on: E sees them in their temporal dead zone. */
-  readonly laterNames: readonly string[];
+  readonly laterNames: LaterNames;
+}
+
+/**
+ * The names bound by one binding of a `with` and by those after it, without a list per
+ * binding (a head of thousands of bindings stays linear).
+ */
+class LaterNames {
+  constructor(
+    private readonly namesOf: readonly (readonly string[])[],
+    private readonly lastBinder: ReadonlyMap<string, number>,
+    private readonly from: number,
+  ) {}
+
+  has(name: string): boolean {
+    return (this.lastBinder.get(name) ?? -1) >= this.from;
+  }
+
+  list(): string[] {
+    return this.namesOf.slice(this.from).flat();
+  }
 }
 
 interface Names {
@@ -53,7 +73,7 @@ export function planWith(site: Site, marker: string, isWith: (node: t.Node) => b
   const names = bindings.map((binding) => ({
     cm: context.freshName("cm"),
     err: context.freshName("err"),
-    source: binding.laterNames.length > 0 && referencesAny(binding.manager, binding.laterNames) ? context.freshName("source") : "",
+    source: referencesAny(binding.manager, binding.laterNames) ? context.freshName("source") : "",
   }));
   return () => lowerWith(statement, bindings, names, context);
 }
@@ -67,9 +87,13 @@ export function withMarkers(statement: t.ForStatement): t.Node[] {
 
 function bindingsOf(statement: t.ForStatement, marker: string, context: DesugarContext): Binding[] {
   const init = statement.init!;
-  if (!t.isVariableDeclaration(init)) return [{ manager: markerArgument(init as t.CallExpression, context), target: null, laterNames: [] }];
+  if (!t.isVariableDeclaration(init)) {
+    return [{ manager: markerArgument(init as t.CallExpression, context), target: null, laterNames: new LaterNames([], new Map(), 0) }];
+  }
   const declarators = init.declarations;
   const namesOf = declarators.map((declarator) => Object.keys(t.getBindingIdentifiers(declarator.id)));
+  const lastBinder = new Map<string, number>();
+  namesOf.forEach((names, index) => names.forEach((name) => lastBinder.set(name, index)));
   return declarators.map((declarator, index) => {
     const value = declarator.init;
     if (!value || !t.isCallExpression(value) || !t.isIdentifier(value.callee, { name: marker })) {
@@ -82,7 +106,7 @@ function bindingsOf(statement: t.ForStatement, marker: string, context: DesugarC
         context.filename,
       );
     }
-    return { manager: markerArgument(value, context), target: declarator.id, laterNames: namesOf.slice(index).flat() };
+    return { manager: markerArgument(value, context), target: declarator.id, laterNames: new LaterNames(namesOf, lastBinder, index) };
   });
 }
 
@@ -145,7 +169,7 @@ function lowerWith(statement: t.ForStatement, bindings: readonly Binding[], name
     const [open, shut] = t.isSequenceExpression(binding.manager) ? ["(", ")"] : ["", ""];
     before.push(source ? `{ let ${source}; { ${source} = ${open}` : `{ const ${cm} = ${helper}(${open}`);
     const made = source
-      ? `${shut}; let ${binding.laterNames.join(", ")}; } const ${cm} = ${helper}(${source}, ${sourceText});`
+      ? `${shut}; let ${binding.laterNames.list().join(", ")}; } const ${cm} = ${helper}(${source}, ${sourceText});`
       : `${shut}, ${sourceText});`;
     const bind = binding.target ? ` ${kind} ${targets[index]} = ${cm}.value;` : "";
     after.push(`${made} if (!${cm}.enter()) yield* ${cm}.wait(); try {${bind} `);
