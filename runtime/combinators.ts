@@ -86,19 +86,52 @@ class Combinator<T> extends Task<T> {
  */
 export function gather<W extends readonly Waitable[]>(...waitables: W): Future<{ -readonly [K in keyof W]: WaitResult<W[K]> }>;
 export function gather(...waitables: readonly unknown[]): Future<unknown[]> {
-  let settled = true;
+  return gatherOf(waitables, false);
+}
+
+/**
+ * Waits for every waitable, as `gather` does, but never fails because one of them did: the
+ * result is one outcome per waitable, in argument order, in the shape `Promise.allSettled`
+ * gives — `{ status: "fulfilled", value }` or `{ status: "rejected", reason }` (a
+ * cancelled task's `reason` is its `CancelledError`). It is asyncio's
+ * `gather(..., return_exceptions=True)` with each error kept in its own object, so the
+ * types stay exact. Cancelling it cancels what it owns, as for `gather`.
+ *
+ * ```js
+ * const [a, b] = yield* gather.settled(sleep(5, "slept"), wait(Promise.reject(new Error("no"))));
+ * // a: { status: "fulfilled", value: "slept" }, b: { status: "rejected", reason: Error("no") }
+ * ```
+ */
+function gatherSettled<W extends readonly Waitable[]>(
+  ...waitables: W
+): Future<{ -readonly [K in keyof W]: PromiseSettledResult<WaitResult<W[K]>> }> {
+  return gatherOf(waitables, true) as Future<never>;
+}
+gather.settled = gatherSettled;
+
+/** `gather(...)`, or with `each`, `gather.settled(...)`. */
+function gatherOf(waitables: readonly unknown[], each: boolean): Future<unknown[]> {
+  let ready = true;
   for (const w of waitables) {
     if (!(w instanceof Future) || w._state === PENDING) {
-      settled = false;
+      ready = false;
       break;
     }
   }
-  if (settled) return gatherSettled(waitables as readonly Future<unknown>[]);
-  const inputs = sort(waitables, "gather");
-  return new Combinator(gatherAll(inputs), inputs);
+  if (ready && each) return settledFuture(FULFILLED, (waitables as readonly Future<unknown>[]).map(outcomeOf));
+  if (ready) return gatherReady(waitables as readonly Future<unknown>[]);
+  const inputs = sort(waitables, each ? "gather.settled" : "gather");
+  return new Combinator(gatherAll(inputs, each), inputs);
 }
 
-function gatherSettled(futures: readonly Future<unknown>[]): Future<unknown[]> {
+/** A settled future's outcome in the `Promise.allSettled` shape. */
+function outcomeOf(future: Future<unknown>): PromiseSettledResult<unknown> {
+  if (future._state === FULFILLED) return { status: "fulfilled", value: future.result() };
+  future._observed = true;
+  return { status: "rejected", reason: future._value };
+}
+
+function gatherReady(futures: readonly Future<unknown>[]): Future<unknown[]> {
   const failed = futures.find((future) => future._state === REJECTED);
   if (failed !== undefined) {
     // Nobody takes the other results: a queue item or a permit among them is given back.
@@ -113,7 +146,7 @@ function gatherSettled(futures: readonly Future<unknown>[]): Future<unknown[]> {
   return settledFuture(FULFILLED, results);
 }
 
-function* gatherAll(inputs: readonly Input[]): Coroutine<unknown[]> {
+function* gatherAll(inputs: readonly Input[], each: boolean): Coroutine<unknown[]> {
   const futures = inputs.map(start);
   const results: unknown[] = new Array(futures.length);
   const all = new Future<unknown[]>();
@@ -121,8 +154,9 @@ function* gatherAll(inputs: readonly Input[]): Coroutine<unknown[]> {
   const callbacks = futures.map((future, i) => {
     const onDone = () => {
       if (all._state !== PENDING) return future._abandon();
-      if (future._state === REJECTED) return all._settle(REJECTED, future._value);
-      results[i] = future.result();
+      if (each) results[i] = outcomeOf(future);
+      else if (future._state === REJECTED) return all._settle(REJECTED, future._value);
+      else results[i] = future.result();
       if (--left === 0) all._settle(FULFILLED, results);
     };
     future.addDoneCallback(onDone);
@@ -131,7 +165,7 @@ function* gatherAll(inputs: readonly Input[]): Coroutine<unknown[]> {
   try {
     return yield* all;
   } finally {
-    if (all._state === PENDING) yield* letGo(inputs, futures, callbacks, cancellationReason(), "gather()");
+    if (all._state === PENDING) yield* letGo(inputs, futures, callbacks, cancellationReason(), each ? "gather.settled()" : "gather()");
   }
 }
 

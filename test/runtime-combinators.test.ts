@@ -213,6 +213,88 @@ describe("gather", () => {
   });
 });
 
+describe("gather.settled", () => {
+  test("waits for every waitable and gives each outcome in the Promise.allSettled shape, errors included", async () => {
+    const log: string[] = [];
+    const boom = new Error("boom");
+    function* main() {
+      return yield* gather.settled(job(log, "slow", 20, 1), fails(5, boom), Promise.reject(new RangeError("r")), settled("ready"));
+    }
+    const results = await run(main());
+    expect(results).toEqual([
+      { status: "fulfilled", value: 1 },
+      { status: "rejected", reason: boom },
+      { status: "rejected", reason: new RangeError("r") },
+      { status: "fulfilled", value: "ready" },
+    ]);
+    expect(log).toEqual(["slow done", "slow finally"]);
+  });
+
+  test("types: each element is a PromiseSettledResult of that waitable's result", async () => {
+    function* main() {
+      const [a, b] = yield* gather.settled(sleep(1, 1), wait(Promise.resolve("x")));
+      expectTypeOf(a).toEqualTypeOf<PromiseSettledResult<number>>();
+      expectTypeOf(b).toEqualTypeOf<PromiseSettledResult<string>>();
+      if (a.status === "fulfilled") expectTypeOf(a.value).toEqualTypeOf<number>();
+      const tasks: Task<number>[] = [spawn(fails(1, new Error("x"))), spawn(fails(2, new Error("y")))];
+      const many = yield* gather.settled(...tasks);
+      expectTypeOf(many).toEqualTypeOf<PromiseSettledResult<number>[]>();
+      return [a, b, many.map((r) => r.status)];
+    }
+    expect(await run(main())).toEqual([
+      { status: "fulfilled", value: 1 },
+      { status: "fulfilled", value: "x" },
+      ["rejected", "rejected"],
+    ]);
+  });
+
+  test("a cancelled child is one more rejected outcome; the failures are not reported as unhandled", async () => {
+    function* main() {
+      const child = spawn(job([], "child", 10_000, 1));
+      const g = gather.settled(child, fails(1, new Error("handled")));
+      yield* sleep(2);
+      child.cancel();
+      return yield* g;
+    }
+    const [cancelled, failed] = await run(main());
+    expect((cancelled as PromiseRejectedResult).reason).toBeInstanceOf(CancelledError);
+    expect((failed as PromiseRejectedResult).reason).toMatchObject({ message: "handled" });
+    await delay(5);
+  });
+
+  test("of settled futures: a settled future, without suspending", () => {
+    const failed = new Future<number>();
+    failed.setError(new Error("f"));
+    const g = gather.settled(settled(1), failed);
+    expect(g.done()).toBe(true);
+    expect(g.result()).toEqual([
+      { status: "fulfilled", value: 1 },
+      { status: "rejected", reason: new Error("f") },
+    ]);
+    expect(gather.settled().result()).toEqual([]);
+  });
+
+  test("cancelling it cancels the children it owns and waits for their cleanup", async () => {
+    const log: string[] = [];
+    function* main() {
+      const g = gather.settled(job(log, "a", 10_000, 1), job(log, "b", 10_000, 2));
+      yield* sleep(2);
+      g.cancel();
+      try {
+        yield* g;
+      } catch (e) {
+        log.push(`gather.settled threw ${(e as Error).name}`);
+      }
+    }
+    await run(main());
+    expect(log).toEqual(["a caught CancelledError", "a finally", "b caught CancelledError", "b finally", "gather.settled threw CancelledError"]);
+  });
+
+  test("what is not waitable is a TypeError that names gather.settled", () => {
+    expect(() => gather.settled(sleep(1), 42 as never)).toThrow(/gather\.settled\(\): 42 is not waitable/);
+  });
+});
+
 describe("race", () => {
   test("the first to settle wins; the losers it started are cancelled and cleaned up before it returns", async () => {
     const log: string[] = [];
