@@ -42,7 +42,7 @@ Options:
   -s, --source-maps [inline] write FILE.map beside each compiled file and link it,
                              or with "inline", embed the map in the file; to stdout,
                              maps are always inline; unchanged files get none
-      --runtime SPEC         import specifier of the runtime (default "yielding/runtime")
+      --runtime SPECIFIER    import specifier of the runtime (default "yielding/runtime")
       --module esm|cjs       runtime import as import or require, for every file
       --filename NAME        the name of stdin in messages; its extension selects
                              TypeScript (.ts .mts .cts .tsx) and JSX (.jsx .tsx)
@@ -188,7 +188,7 @@ function synopsisOf(args: string[]): string {
   if (command === "compile") {
     return (
       "Usage: yielding compile [files or folders…] [-o DIR | --out-file FILE] [--source-maps [inline]]\n" +
-      "                        [--watch] [--runtime SPEC] [--module esm|cjs] [--filename NAME]\n" +
+      "                        [--watch] [--runtime SPECIFIER] [--module esm|cjs] [--filename NAME]\n" +
       "Run 'yielding compile --help' for details.\n"
     );
   }

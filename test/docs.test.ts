@@ -10,7 +10,7 @@ import { ROOT } from "./helpers/fixtures.js";
  * after it is what it must print. Each one is compiled and run here, so the docs cannot
  * drift from the code.
  */
-const DOCS = ["docs/runtime.md", "docs/language.md"];
+const DOCS = ["docs/runtime.md", "docs/language.md", "docs/reference.md"];
 const EXAMPLE = /```js run\n([\s\S]*?)```\s*```text\n([\s\S]*?)```/g;
 
 mkdirSync(join(ROOT, "tmp"), { recursive: true });
