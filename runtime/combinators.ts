@@ -378,8 +378,11 @@ function cancellationReason(): unknown {
   return currentTask()?.deliveredCancellation?.reason;
 }
 
-/** Checks each argument at call time: Futures stay, thenables become Futures, coroutines wait to be started. */
-function sort(waitables: readonly unknown[], who: string): Input[] {
+/**
+ * @internal Checks each argument at call time: Futures stay, thenables become Futures,
+ * coroutines wait to be started.
+ */
+export function sort(waitables: readonly unknown[], who: string): Input[] {
   return waitables.map((w) => {
     const input = toWaitable(w); // a thenable's `then` is read once, as `await` reads it
     if (input !== undefined) return input;
@@ -389,7 +392,8 @@ function sort(waitables: readonly unknown[], who: string): Input[] {
   });
 }
 
-function start(input: Input): Future<unknown> {
+/** @internal A sorted waitable as a Future: a coroutine is started as a task. */
+export function start(input: Input): Future<unknown> {
   return input instanceof Future ? input : spawn(input);
 }
 

@@ -19,6 +19,7 @@ export { WithContext, withContext, type Entered } from "./with.js";
 export { firstIterable, lazy, lazyStream } from "./comprehension.js";
 export { runSync } from "./run-sync.js";
 export { asCompleted, gather, race, waitFor, type Waitable, type WaitResult } from "./combinators.js";
+export { shield } from "./shield.js";
 export { Event, Lock, Semaphore } from "./sync.js";
 export { Queue, type TryGetResult } from "./queue.js";
 export { Stream, stream, toAsyncIterable, type Emit } from "./stream.js";
