@@ -21,6 +21,7 @@ export { runSync } from "./run-sync.js";
 export { asCompleted, gather, race, waitFor, type Waitable, type WaitResult } from "./combinators.js";
 export { shield } from "./shield.js";
 export { Event, Lock, Semaphore } from "./sync.js";
+export { Condition, type Truthy } from "./condition.js";
 export { Queue, type TryGetResult } from "./queue.js";
 export { Stream, stream, toAsyncIterable, type Emit } from "./stream.js";
 export { contextManager, type ContextManager, type Provide } from "./context.js";
