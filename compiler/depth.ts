@@ -1,5 +1,6 @@
 import jsTokens from "js-tokens";
 import { compileErrorAt, type CompileError } from "./errors.js";
+import { isCloser, isOpener, type SignificantToken } from "./tokens.js";
 
 /**
  * Whether `error` is the engine running out of stack: a source nested deeper than the
@@ -19,14 +20,13 @@ export function tooDeeplyNested(source: string, filename: string, jsx: boolean):
   let deepest = 0;
   let at = 0;
   let offset = 0;
-  for (const token of jsTokens(source, { jsx })) {
-    const value = token.value;
-    if ((token.type === "Punctuator" || token.type === "JSXPunctuator") && (value === "(" || value === "[" || value === "{")) {
+  for (const token of jsTokens(source, { jsx }) as Iterable<SignificantToken>) {
+    if (isOpener(token)) {
       if (++depth > deepest) [deepest, at] = [depth, offset];
-    } else if ((token.type === "Punctuator" || token.type === "JSXPunctuator") && (value === ")" || value === "]" || value === "}")) {
+    } else if (isCloser(token)) {
       depth--;
     }
-    offset += value.length;
+    offset += token.value.length;
   }
   return compileErrorAt(
     "E_SYNTAX",
