@@ -1,8 +1,11 @@
 /**
  * The runtime's error classes. Each has its own `name`, so a stack trace says what happened,
  * and none subclasses another: `catch (e) { if (e instanceof TimeoutError) … }` never
- * catches a cancellation by accident.
+ * catches a cancellation by accident. Each is branded (see `brandClass`), so `instanceof`
+ * also recognises the errors of another copy of the runtime loaded in the same process.
  */
+
+import { brandClass, errorBrand } from "./symbols.js";
 
 /**
  * Thrown into a task at its suspension point when the task is cancelled, and the error a
@@ -51,6 +54,11 @@ export class QueueClosedError extends Error {
     super(message);
   }
 }
+
+brandClass(CancelledError, errorBrand, "CancelledError");
+brandClass(TimeoutError, errorBrand, "TimeoutError");
+brandClass(WouldBlockError, errorBrand, "WouldBlockError");
+brandClass(QueueClosedError, errorBrand, "QueueClosedError");
 
 /** An error thrown while another one was being handled: `error` replaced `suppressed`. */
 export interface SuppressedError extends Error {

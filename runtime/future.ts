@@ -5,6 +5,7 @@
 
 import { CancelledError } from "./errors.js";
 import { addTimer, callSoon, now, removeTimer, runFromHost, type TimerNode } from "./loop.js";
+import { brandClass, futureBrand } from "./symbols.js";
 
 /** @internal */
 export const PENDING = 0;
@@ -235,6 +236,17 @@ export class Future<T = unknown> implements PromiseLike<T>, Iterator<unknown, T,
   }
 }
 
+brandClass(Future, futureBrand, true);
+
+/**
+ * @internal Whether `x` is a Future (a Task included) made by any copy of the runtime: a brand
+ * check (a property read), where a plain `instanceof` would miss the Futures of another copy
+ * loaded in the same process. `x instanceof Future` is this same check (see `brandClass`).
+ */
+export function isFuture(x: unknown): x is Future<unknown> {
+  return x !== null && x !== undefined && (x as { [futureBrand]?: unknown })[futureBrand] === true;
+}
+
 /** A future settled by the loop's timer heap, its own node there; forgetting it removes it. */
 class Sleep<T> extends Future<T> implements TimerNode {
   /** @internal Its place in the timer heap, or -1. */
@@ -327,7 +339,7 @@ export function* waitIfNeeded(x: unknown): Generator<unknown, unknown, unknown> 
  * Future of it (see `futureOf`); `undefined` when `x` is not waitable.
  */
 export function toWaitable(x: unknown): Future<unknown> | Generator<unknown, unknown, unknown> | undefined {
-  if (isCoroutine(x) && !(x instanceof Future)) return x;
+  if (isCoroutine(x) && !isFuture(x)) return x;
   return futureOf(x);
 }
 
@@ -337,7 +349,7 @@ export function toWaitable(x: unknown): Future<unknown> | Generator<unknown, unk
  * that error); `undefined` when `x` is neither.
  */
 export function futureOf(x: unknown): Future<unknown> | undefined {
-  if (x instanceof Future) return x;
+  if (isFuture(x)) return x;
   let then: ThenMethod | undefined;
   try {
     then = thenOf(x);
@@ -418,7 +430,7 @@ export function isThenable(x: unknown): x is PromiseLike<unknown> {
   return thenOf(x) !== undefined;
 }
 
-/** @internal Whether `x` looks like a generator object (check `instanceof Future` first). */
+/** @internal Whether `x` looks like a generator object (check `isFuture` first: a Future looks like one too). */
 export function isCoroutine(x: unknown): x is Generator<unknown, unknown, unknown> {
   return (
     x !== null &&

@@ -28,6 +28,7 @@ import {
   PENDING,
   fromThenable,
   isCoroutine,
+  isFuture,
   isNativePromise,
   isThenable,
   outcome,
@@ -36,7 +37,7 @@ import {
   type ThenMethod,
 } from "./future.js";
 import { yieldingIterator } from "./symbols.js";
-import { Task, currentTask } from "./task.js";
+import { currentTask, isTask } from "./task.js";
 
 /**
  * What `obj[yieldingIterator]()` returns: `next()` gives an IteratorResult or a waitable of
@@ -160,7 +161,7 @@ export abstract class Iteration<T> {
     if (!isObject(result)) throw returnNotAnObject(this._sourceText);
     const value = (result as IteratorResult<unknown>).value;
     const then = thenOf(value);
-    if (then !== undefined) yield* (value instanceof Future ? value : fromThenable(value, then));
+    if (then !== undefined) yield* (isFuture(value) ? value : fromThenable(value, then));
   }
 
   /** @internal Checks a step result; `false` when done, else stores the value. */
@@ -194,7 +195,7 @@ export abstract class Iteration<T> {
    * between.
    */
   _mustWait(value: unknown, then: ThenMethod): boolean {
-    if (value instanceof Future) {
+    if (isFuture(value)) {
       if (value._state !== PENDING) return false;
       this._pending = value;
     } else {
@@ -301,7 +302,7 @@ class StepIteration<T> extends Iteration<T> {
       this._pending = step;
       return undefined;
     }
-    if (step instanceof Future) {
+    if (isFuture(step)) {
       if (step._state === PENDING) {
         this._pending = step;
         return undefined;
@@ -367,7 +368,7 @@ class Waiting implements Generator<unknown, boolean, unknown> {
     const target = this._target;
     if (this._phase === YIELDED) return this._end(sent);
     if (this._phase === STARTED) {
-      if (!(target instanceof Future) && !isCoroutine(target)) {
+      if (!isFuture(target) && !isCoroutine(target)) {
         this._phase = YIELDED;
         return { done: false, value: target };
       }
@@ -460,9 +461,8 @@ export function iterate(source: unknown, sourceText = "the value"): Iteration<un
     return new StepIteration(iter, iter.next as () => unknown, sourceText);
   }
 
-  if (source instanceof Future || isThenable(source)) {
-    const kind =
-      source instanceof Task ? "Task" : source instanceof Future ? "Future" : source instanceof Promise ? "Promise" : "thenable";
+  if (isFuture(source) || isThenable(source)) {
+    const kind = isTask(source) ? "Task" : isFuture(source) ? "Future" : source instanceof Promise ? "Promise" : "thenable";
     throw new TypeError(
       `${sourceText} is not yielding-iterable: it is a ${kind}, and a loop never waits for its source; ` +
         "wait for it first, e.g. `const rows = yield* wait(p); for (const r of rows) …`",

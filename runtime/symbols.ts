@@ -31,3 +31,36 @@ export const yieldingEnter: unique symbol = Symbol.for("yielding.enter") as neve
  * may return a waitable; a truthy result suppresses the body's error.
  */
 export const yieldingExit: unique symbol = Symbol.for("yielding.exit") as never;
+
+/**
+ * @internal The brand of the runtime's Futures (Tasks and every other Future included): a
+ * property of `Future.prototype`. Registered, so that two copies of the runtime loaded in
+ * one process recognise each other's Futures, where `instanceof` would not.
+ */
+export const futureBrand: unique symbol = Symbol.for("yielding.future") as never;
+
+/** @internal The brand of the runtime's Tasks, on `Task.prototype` (see `futureBrand`). */
+export const taskBrand: unique symbol = Symbol.for("yielding.task") as never;
+
+/**
+ * @internal The brand of the runtime's error classes, on each class's prototype: its value
+ * is the class's name (see `futureBrand`).
+ */
+export const errorBrand: unique symbol = Symbol.for("yielding.error") as never;
+
+/**
+ * @internal Makes `x instanceof cls` true for every object that carries `brand` with the
+ * value `value` (on its prototype chain), so instances made by another copy of the runtime
+ * count; `instanceof` a subclass of `cls` stays the ordinary prototype-chain check.
+ */
+export function brandClass(cls: abstract new (...args: never[]) => object, brand: symbol, value: unknown): void {
+  Object.defineProperty(cls.prototype, brand, { value });
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    value(this: unknown, x: unknown): boolean {
+      if (this !== cls) return ordinaryHasInstance.call(this, x);
+      return x !== null && (typeof x === "object" || typeof x === "function") && (x as Record<symbol, unknown>)[brand] === value;
+    },
+  });
+}
+
+const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];

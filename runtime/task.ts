@@ -12,13 +12,15 @@ import {
   describe,
   fromThenable,
   isCoroutine,
+  isFuture,
   isNativePromise,
   thenOf,
   type ThenMethod,
   type Waiter,
 } from "./future.js";
 import { cancelOnInterrupt } from "./interrupt.js";
-import { callOnHostTurn, callSoon, callSoonFromHost, reportUnhandled } from "./loop.js";
+import { callOnHostTurn, callSoon, callSoonFromHost, currentTaskSlot, reportUnhandled } from "./loop.js";
+import { brandClass, taskBrand } from "./symbols.js";
 
 /**
  * A coroutine: a generator object made by a generator function. It waits with `yield*` on
@@ -33,7 +35,8 @@ type Scope = Set<Task<unknown>>;
 const NEXT = 0;
 const THROW = 1;
 
-let current: Task<unknown> | undefined;
+/** The task running now, in the slot every copy of the runtime shares (see loop.ts). */
+const running = currentTaskSlot as { task: Task<unknown> | undefined };
 
 /** What a task's `_waitingOn` holds until its first step: a future that never settles. */
 const NOT_STARTED: Future<unknown> = new Future();
@@ -90,12 +93,13 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
    */
   constructor(coro: Coroutine<T>) {
     super();
-    if (!isCoroutine(coro) || coro instanceof Future) {
+    if (!isCoroutine(coro) || isFuture(coro)) {
       throw new TypeError(
         `${describe(coro)} is not a coroutine: pass a generator object, e.g. spawn(main()) rather than spawn(main)`,
       );
     }
     this._coro = coro;
+    const current = running.task;
     this._scope = current === undefined ? null : current._scope;
     this._waitingOn = NOT_STARTED;
     this._cancellation = null;
@@ -175,7 +179,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
     cancellation.pendingRequests = 1;
     const waitingOn = this._waitingOn;
     if (waitingOn !== null && waitingOn._state === PENDING) {
-      if (waitingOn instanceof Task) {
+      if (isTask(waitingOn)) {
         waitingOn.cancel(reason);
       } else {
         if (waitingOn === ON_PROMISE) {
@@ -233,7 +237,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
   _wake(): void {
     const future = this._waitingOn!;
     this._waitingOn = null;
-    if (this._cancelPending !== null && future instanceof Task) reportOverriddenChildError(future);
+    if (this._cancelPending !== null && isTask(future)) future._reportOverriddenError();
     if (future._state === FULFILLED) this._step(NEXT, future._value);
     else this._step(THROW, future._value);
   }
@@ -246,8 +250,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
     if (this._state !== PENDING) return;
     if (this._waitingOn === NOT_STARTED) this._waitingOn = null;
     const coro = this._coro;
-    const previous = current;
-    current = this;
+    const previous = running.task;
+    running.task = this;
     try {
       for (;;) {
         const cancellation = this._cancellation;
@@ -271,7 +275,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
         }
         const yielded = step.value;
         let future: Future<unknown>;
-        if (yielded instanceof Future) {
+        if (isFuture(yielded)) {
           future = yielded;
         } else if (yielded === undefined) {
           if (this._cancelPending !== null) continue;
@@ -311,7 +315,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
           input = new TypeError("A task cannot wait for itself");
           continue;
         }
-        if (this._cancelPending !== null && !(future instanceof Task)) {
+        if (this._cancelPending !== null && !isTask(future)) {
           future._abandon();
           continue;
         }
@@ -321,7 +325,19 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
         return;
       }
     } finally {
-      current = previous;
+      running.task = previous;
+    }
+  }
+
+  /**
+   * @internal This task, a child, failed while its parent was being cancelled: the parent
+   * gets its own CancelledError, so the child's error is reported rather than lost (unless
+   * its owner reports it: `markFailureHandled`). A method, so that the copy of the runtime
+   * that made the task, whose owner marked it, decides.
+   */
+  _reportOverriddenError(): void {
+    if (this._state === REJECTED && !(this._value instanceof CancelledError) && !failureHandled.has(this)) {
+      reportUnhandled(this._value, "Error in a child task while its parent was being cancelled:");
     }
   }
 
@@ -340,6 +356,17 @@ export class Task<T = unknown> extends Future<T> implements Waiter {
     this._settle(state, value);
     if (state === REJECTED && !this._observed && !(value instanceof CancelledError)) watchUnhandled(this);
   }
+}
+
+brandClass(Task, taskBrand, true);
+
+/**
+ * @internal Whether `x` is a Task made by any copy of the runtime: a brand check, where a
+ * plain `instanceof` would miss the Tasks of another copy (`x instanceof Task` is this same
+ * check, see `brandClass`).
+ */
+export function isTask(x: unknown): x is Task<unknown> {
+  return x !== null && x !== undefined && (x as { [taskBrand]?: unknown })[taskBrand] === true;
 }
 
 function resume(task: Task<unknown>): void {
@@ -426,14 +453,6 @@ export function markFailureHandled(task: Task<unknown>): void {
   failureHandled.add(task);
 }
 
-/** A child failed while its parent was being cancelled: the parent gets its own
- * CancelledError, so the child's error is reported rather than lost (unless its owner
- * reports it: `markFailureHandled`). */
-function reportOverriddenChildError(child: Task<unknown>): void {
-  if (child._state === REJECTED && !(child._value instanceof CancelledError) && !failureHandled.has(child)) {
-    reportUnhandled(child._value, "Error in a child task while its parent was being cancelled:");
-  }
-}
 
 function notWaitable(value: unknown): string {
   if (isCoroutine(value)) {
@@ -453,7 +472,7 @@ function notWaitable(value: unknown): string {
  * ```
  */
 export function currentTask(): Task<unknown> | undefined {
-  return current;
+  return running.task;
 }
 
 /**
@@ -498,13 +517,13 @@ export function* checkpoint(): Generator<undefined, void, unknown> {
  */
 export function run<T>(coro: Coroutine<T>): Promise<T> {
   const scope: Scope = new Set();
-  const saved = current;
-  current = undefined;
+  const saved = running.task;
+  running.task = undefined;
   let main: Task<T>;
   try {
     main = new Task(coro);
   } finally {
-    current = saved;
+    running.task = saved;
   }
   main._scope = scope;
   scope.add(main);

@@ -21,7 +21,7 @@
  */
 
 import { SuppressedError } from "./errors.js";
-import { Future, PENDING, futureOf, isCoroutine, outcome, toWaitable } from "./future.js";
+import { Future, PENDING, futureOf, isCoroutine, isFuture, outcome, toWaitable } from "./future.js";
 import { yieldingEnter, yieldingExit } from "./symbols.js";
 
 /** How a manager is entered and exited (SPEC §4.2 a–c): `[yieldingEnter]()` / `[yieldingExit](hasError, error)`. */
@@ -75,7 +75,7 @@ export class WithContext<T> {
    */
   enter(): boolean {
     const manager = this._manager;
-    const enter = isCoroutine(manager) && !(manager instanceof Future) ? undefined : this._lookup(manager);
+    const enter = isCoroutine(manager) && !isFuture(manager) ? undefined : this._lookup(manager);
     if (enter === undefined) return this._later(this._enterSlowly(manager));
     return enter === null ? this._bind(manager) : this._entered(enter.call(manager));
   }
@@ -175,7 +175,7 @@ export class WithContext<T> {
 
   /** The manager is a coroutine, or has no protocol: run it or wait for it, then look again (SPEC §4.2 d, e). */
   private *_enterSlowly(manager: unknown): Generator<unknown, void, unknown> {
-    if (isCoroutine(manager) && !(manager instanceof Future)) manager = yield* manager;
+    if (isCoroutine(manager) && !isFuture(manager)) manager = yield* manager;
     let enter = this._lookup(manager);
     const future = enter === undefined ? futureOf(manager) : undefined;
     if (future !== undefined) {
@@ -273,7 +273,7 @@ type Waitable = Future<unknown> | Generator<unknown, unknown, unknown>;
 
 /** Whether `waitable` needs no wait: a settled Future, whose outcome is read at once. */
 function isSettled(waitable: Waitable): waitable is Future<unknown> {
-  return waitable instanceof Future && waitable._state !== PENDING;
+  return isFuture(waitable) && waitable._state !== PENDING;
 }
 
 /** Waits for `waitable`, for `wait()` (which hands out a generator). */

@@ -319,15 +319,21 @@ describe("runUntil (loop.ts)", () => {
 
   test("without Atomics.wait it busy-waits, still on time", async () => {
     vi.stubGlobal("SharedArrayBuffer", undefined);
+    // A fresh loop, as in a process of its own: a runtime loaded again would share this one.
+    const key = Symbol.for("yielding.loop");
+    const shared = Object.getOwnPropertyDescriptor(globalThis, key)!;
+    delete (globalThis as Record<symbol, unknown>)[key];
     try {
       vi.resetModules();
       const loop = await import("../runtime/loop.js");
+      expect(loop.runUntil).not.toBe(runUntil);
       let fired = false;
       const start = loop.now();
       loop.callLater(20, () => (fired = true), undefined);
       expect(loop.runUntil(() => fired)).toBe(true);
       expect(loop.now() - start).toBeGreaterThanOrEqual(19);
     } finally {
+      Object.defineProperty(globalThis, key, shared);
       vi.unstubAllGlobals();
       vi.resetModules();
     }
