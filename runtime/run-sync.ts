@@ -35,15 +35,16 @@ const NESTED =
  * It cannot wait for a Promise, even one already settled (its result arrives only on the
  * host's microtask queue, which does not run while the thread is blocked), nor for a Future
  * only code outside the loop would settle: when the loop has no ready task and no timer left
- * while the coroutine still waits,
- * the coroutine is cancelled (its `finally` blocks run) and `runSync` throws
- * `WouldBlockError`. Calling it inside a running task throws `WouldBlockError` at once.
+ * while the coroutine still waits, the coroutine is cancelled (its `finally` blocks run) and
+ * `runSync` throws `WouldBlockError`. Calling it inside a running task throws
+ * `WouldBlockError` at once.
  *
- * It drives the one loop of this copy of the runtime, so tasks started elsewhere (by a
- * `run()` still in progress) also take their steps and their due timers fire meanwhile; and
- * while any timer is pending it waits for it before deciding that it would block, since the
- * loop cannot know what a timer's task will settle. A `toThread()` future, settled by the
- * host's event loop, is one more thing it cannot wait for.
+ * It drives the one loop of the process (shared by every copy of the runtime loaded in it),
+ * so tasks started elsewhere (by a `run()` still in progress) also take their steps and
+ * their due timers fire meanwhile; and while any timer is pending it waits for it before
+ * deciding that it would block, since the loop cannot know what a timer's task will settle.
+ * A `toThread()` future, settled by the host's event loop, is one more thing it cannot wait
+ * for.
  *
  * ```js
  * import { runSync, sleep, spawn } from "yielding/runtime";

@@ -30,7 +30,10 @@ const flavours: [string, (x: unknown) => PromiseLike<unknown>][] = [
   ["resolves with a Promise", (x) => thenable((resolve) => resolve(Promise.resolve(x)))],
   ["resolves later with a pending Promise", (x) => thenable((resolve) => resolve(delay(1).then(() => x)))],
   ["resolves with another thenable", (x) => thenable((resolve) => resolve(thenable((inner) => inner(x))))],
-  ["resolves with a thenable of a Promise of a thenable", (x) => thenable((resolve) => resolve(thenable((inner) => inner(Promise.resolve(thenable((last) => setTimeout(() => last(x), 1))))))),],
+  [
+    "resolves with a thenable of a Promise of a later thenable",
+    (x) => thenable((resolve) => resolve(thenable((inner) => inner(Promise.resolve(thenable((last) => setTimeout(() => last(x), 1))))))),
+  ],
   ["resolves with a Future", (x) => thenable((resolve) => resolve(settledFuture(x)))],
 ];
 
