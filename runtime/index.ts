@@ -22,6 +22,7 @@ export { asCompleted, gather, race, waitFor, type Waitable, type WaitResult } fr
 export { shield } from "./shield.js";
 export { Event, Lock, Semaphore } from "./sync.js";
 export { Condition, type Truthy } from "./condition.js";
+export { Barrier, BrokenBarrierError } from "./barrier.js";
 export { Queue, type TryGetResult } from "./queue.js";
 export { Stream, stream, toAsyncIterable, type Emit } from "./stream.js";
 export { contextManager, type ContextManager, type Provide } from "./context.js";
