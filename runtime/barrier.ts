@@ -5,12 +5,13 @@
 
 import type { ContextManager } from "./context.js";
 import { FULFILLED, Future, REJECTED } from "./future.js";
-import { yieldingEnter, yieldingExit } from "./symbols.js";
+import { brandClass, errorBrand, yieldingEnter, yieldingExit } from "./symbols.js";
 import { Deque, Handoff } from "./sync.js";
 
 /**
  * Thrown by `Barrier.wait()` when the barrier is broken (`abort()`) or reset (`reset()`)
- * while it waits, and by every `wait()` on a broken barrier. Not a `CancelledError`.
+ * while it waits, and by every `wait()` on a broken barrier. Not a `CancelledError`. Branded
+ * like the other error classes, so `instanceof` knows one from another copy of the runtime.
  *
  * ```js
  * try { yield* barrier.wait(); } catch (e) { if (e instanceof BrokenBarrierError) … }
@@ -22,6 +23,8 @@ export class BrokenBarrierError extends Error {
     super(message);
   }
 }
+
+brandClass(BrokenBarrierError, errorBrand, "BrokenBarrierError");
 
 /** A pending `wait()`: settles with its arrival index when the barrier trips. */
 class Arrival extends Handoff<number> {

@@ -90,6 +90,8 @@ describe("Barrier", () => {
     const error = await rejection(early);
     expect(error).toBeInstanceOf(BrokenBarrierError);
     expect((error as Error).name).toBe("BrokenBarrierError");
+    const fromAnotherCopy = Object.create({ [Symbol.for("yielding.error")]: "BrokenBarrierError" }) as object;
+    expect(fromAnotherCopy instanceof BrokenBarrierError).toBe(true);
     expect(barrier.broken).toBe(false);
     expect(barrier.waiting).toBe(0);
     expect(await Promise.all([spawn(party()), spawn(party())])).toEqual([0, 1]);
