@@ -21,7 +21,7 @@
  */
 
 import { SuppressedError } from "./errors.js";
-import { Future, PENDING, futureOf, isCoroutine, isFuture, outcome, toWaitable } from "./future.js";
+import { Future, PENDING, describe, futureOf, isCoroutine, isFuture, outcome, toWaitable } from "./future.js";
 import { yieldingEnter, yieldingExit } from "./symbols.js";
 
 /** How a manager is entered and exited (SPEC §4.2 a–c): `[yieldingEnter]()` / `[yieldingExit](hasError, error)`. */
@@ -182,7 +182,7 @@ export class WithContext<T> {
       manager = yield* future;
       enter = this._lookup(manager);
     }
-    if (enter === undefined) throw new TypeError(`${this._sourceText} is not a yielding context manager`);
+    if (enter === undefined) throw notAManager(this._sourceText, future !== undefined, manager);
     this._manager = manager;
     if (enter === null) this._bind(manager);
     else if (!this._entered(enter.call(manager))) yield* this.wait();
@@ -300,4 +300,19 @@ function requireFunction(x: unknown, sourceText: string, key: string): Method {
 function setCause(error: unknown, cause: unknown): void {
   if (error === null || typeof error !== "object" || Object.hasOwn(error, "cause") || !Object.isExtensible(error)) return;
   Object.defineProperty(error, "cause", { value: cause, writable: true, configurable: true, enumerable: false });
+}
+
+/**
+ * The TypeError for a `with` whose manager has no protocol. When it was a waitable, the
+ * message says what waiting gave; `with (yielding lock.acquire())` (a common slip) also says
+ * that the Lock or Semaphore itself is the context manager.
+ */
+function notAManager(sourceText: string, waited: boolean, result: unknown): TypeError {
+  let message = `${sourceText} is not a yielding context manager`;
+  if (waited) {
+    message += `: waiting for it gave ${describe(result)}, which is not one either`;
+    const acquired = /^(.+)\.acquire\(\)$/s.exec(sourceText);
+    if (acquired) message += `; a Lock or Semaphore is itself a context manager: write \`with (yielding ${acquired[1]})\``;
+  }
+  return new TypeError(message);
 }
