@@ -314,8 +314,10 @@ export function toAsyncIterable(source: unknown): AsyncIterable<unknown> {
   if (typeof object[Symbol.iterator] === "function") {
     const iterable = source as Iterable<unknown>;
     return {
+      // `yield*` in an async generator wraps a sync iterator as `for await` does: values,
+      // the final done value and return()'s value are all awaited, and closing is forwarded.
       async *[Symbol.asyncIterator]() {
-        for (const value of iterable) yield value;
+        return yield* iterable;
       },
     };
   }

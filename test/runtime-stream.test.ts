@@ -331,6 +331,28 @@ describe("toAsyncIterable()", () => {
     expectTypeOf(toAsyncIterable([sleep(1, 1)])).toEqualTypeOf<AsyncIterable<number>>();
   });
 
+  test("a sync iterator's final done value and return() value are waited, as for await waits them", async () => {
+    const late = new Error("late");
+    const finalRejects = (): Iterator<unknown> => {
+      let n = 0;
+      return { next: () => (n++ === 0 ? { done: false, value: 1 } : { done: true, value: Promise.reject(late) }) };
+    };
+    const direct = await rejection((async () => { for await (const _ of { [Symbol.iterator]: finalRejects }) void _; })());
+    const through = await rejection((async () => { for await (const _ of toAsyncIterable({ [Symbol.iterator]: finalRejects })) void _; })());
+    expect(through).toBe(direct);
+    expect(through).toBe(late);
+
+    const closing = new Error("closing");
+    const returnRejects = (): Iterator<unknown> => ({
+      next: () => ({ done: false, value: 1 }),
+      return: () => ({ done: true, value: Promise.reject(closing) }),
+    });
+    const directBroke = await rejection((async () => { for await (const _ of { [Symbol.iterator]: returnRejects }) break; })());
+    const broke = await rejection((async () => { for await (const _ of toAsyncIterable({ [Symbol.iterator]: returnRejects })) break; })());
+    expect(broke).toBe(directBroke);
+    expect(broke).toBe(closing);
+  });
+
   test("a sync iterable is closed when the for await loop leaves early", async () => {
     const log: string[] = [];
     function* gen() {
