@@ -244,7 +244,8 @@ brandClass(Future, futureBrand, true);
  * loaded in the same process. `x instanceof Future` is this same check (see `brandClass`).
  */
 export function isFuture(x: unknown): x is Future<unknown> {
-  return x !== null && x !== undefined && (x as { [futureBrand]?: unknown })[futureBrand] === true;
+  // Only objects: reading a symbol off a primitive boxes it first, slow on the paths that ask.
+  return typeof x === "object" && x !== null && (x as { [futureBrand]?: unknown })[futureBrand] === true;
 }
 
 /** A future settled by the loop's timer heap, its own node there; forgetting it removes it. */
@@ -339,7 +340,9 @@ export function* waitIfNeeded(x: unknown): Generator<unknown, unknown, unknown> 
  * Future of it (see `futureOf`); `undefined` when `x` is not waitable.
  */
 export function toWaitable(x: unknown): Future<unknown> | Generator<unknown, unknown, unknown> | undefined {
-  if (isCoroutine(x) && !isFuture(x)) return x;
+  // A Future first: it is the common case (a Lock's enter), and it looks like a coroutine too.
+  if (isFuture(x)) return x;
+  if (isCoroutine(x)) return x;
   return futureOf(x);
 }
 

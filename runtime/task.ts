@@ -366,7 +366,8 @@ brandClass(Task, taskBrand, true);
  * check, see `brandClass`).
  */
 export function isTask(x: unknown): x is Task<unknown> {
-  return x !== null && x !== undefined && (x as { [taskBrand]?: unknown })[taskBrand] === true;
+  // Only objects: reading a symbol off a primitive boxes it first, slow on the paths that ask.
+  return typeof x === "object" && x !== null && (x as { [taskBrand]?: unknown })[taskBrand] === true;
 }
 
 function resume(task: Task<unknown>): void {
