@@ -16,6 +16,7 @@
 import { CancelledError, TimeoutError } from "./errors.js";
 import { FULFILLED, Future, PENDING, REJECTED, describe, toWaitable, type Thenable } from "./future.js";
 import { callLater, cancelTimer, reportUnhandled } from "./loop.js";
+import { brandClass, combinatorBrand } from "./symbols.js";
 import { Task, currentTask, spawn, type Coroutine } from "./task.js";
 
 /** What the combinators (and `wait`) accept: a Future or Task, a thenable, or a coroutine. */
@@ -62,6 +63,9 @@ class Combinator<T> extends Task<T> {
     return super.cancel(reason);
   }
 }
+
+// A combinator of another copy of the runtime is one too: `instanceof` checks the brand.
+brandClass(Combinator, combinatorBrand, true);
 
 /**
  * Waits for every waitable and returns their results in argument order; a coroutine is

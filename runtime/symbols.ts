@@ -43,6 +43,12 @@ export const futureBrand: unique symbol = Symbol.for("yielding.future") as never
 export const taskBrand: unique symbol = Symbol.for("yielding.task") as never;
 
 /**
+ * @internal The brand of the Tasks that `gather`, `race` and `waitFor` make, which cancel the
+ * combinators they own (see `futureBrand`).
+ */
+export const combinatorBrand: unique symbol = Symbol.for("yielding.combinator") as never;
+
+/**
  * @internal The brand of the runtime's error classes, on each class's prototype: its value
  * is the class's name (see `futureBrand`).
  */

@@ -166,6 +166,23 @@ describe("two copies of the runtime in one process", () => {
     );
   });
 
+  test("a combinator of one copy is cancelled by another copy's race, as one of its own would be", async () => {
+    const program = `
+      import * as A from ${JSON.stringify(a)};
+      import * as B from ${JSON.stringify(b)};
+      function* main() {
+        for (const [name, copy] of [["own", B], ["other copy's", A]]) {
+          const slow = copy.gather(copy.sleep(1000, "slow"));
+          console.log(yield* B.race(slow, B.sleep(1, "fast")), "| the losing " + name + " gather cancelled:", slow.cancelled());
+        }
+      }
+      A.run(main());
+    `;
+    const run = await runProgram("copies-combinators", program, a);
+    expect(run.exitCode, describeRun(run)).toBe(0);
+    expect(run.stdout).toBe("fast | the losing own gather cancelled: true\nfast | the losing other copy's gather cancelled: true\n");
+  });
+
   test("a copy whose loop cannot be shared fails to load, naming both versions", async () => {
     const other = copyRuntime("incompatible", (source) => {
       const patched = source.replace(/const LOOP_PROTOCOL = \d+;/, "const LOOP_PROTOCOL = 999;").replace(/const VERSION = "[^"]*";/, 'const VERSION = "9.9.9";');
