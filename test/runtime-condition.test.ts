@@ -5,6 +5,19 @@ import { withManager } from "./helpers/with-manager.js";
 
 guardReports();
 
+/** Waits on `cond` inside `with`, logging `<name> notified`, or the error's name when it throws. */
+function* loggedWaiter(cond: Condition, log: string[], name: string): Generator<unknown, void, unknown> {
+  yield* withManager(cond, function* () {
+    try {
+      yield* cond.wait();
+      log.push(`${name} notified`);
+    } catch (e) {
+      log.push(`${name} ${(e as Error).name}`);
+      throw e;
+    }
+  });
+}
+
 describe("Condition", () => {
   test("wait releases the lock until notified, then holds it again when it returns", async () => {
     const cond = new Condition();
@@ -170,17 +183,7 @@ describe("Condition", () => {
   test("a waiter cancelled after it was notified, before it resumed, passes the notification on", async () => {
     const cond = new Condition();
     const log: string[] = [];
-    function* waiter(name: string) {
-      yield* withManager(cond, function* () {
-        try {
-          yield* cond.wait();
-          log.push(`${name} notified`);
-        } catch (e) {
-          log.push(`${name} ${(e as Error).name}`);
-          throw e;
-        }
-      });
-    }
+    const waiter = (name: string) => loggedWaiter(cond, log, name);
     const first = spawn(waiter("first"));
     const second = spawn(waiter("second"));
     await delay(2);
@@ -199,17 +202,7 @@ describe("Condition", () => {
   test("a waiter cancelled while it takes the lock back after a notification passes the notification on", async () => {
     const cond = new Condition();
     const log: string[] = [];
-    function* waiter(name: string) {
-      yield* withManager(cond, function* () {
-        try {
-          yield* cond.wait();
-          log.push(`${name} notified`);
-        } catch (e) {
-          log.push(`${name} ${(e as Error).name}`);
-          throw e;
-        }
-      });
-    }
+    const waiter = (name: string) => loggedWaiter(cond, log, name);
     const first = spawn(waiter("first"));
     const second = spawn(waiter("second"));
     await delay(2);
