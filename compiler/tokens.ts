@@ -86,10 +86,9 @@ function opensBefore(source: string, at: number): boolean {
     const code = source.charCodeAt(i);
     if (isLineBreak(code)) {
       // The line before may end in a line comment: a `[` or `(` before any `//` on it counts.
-      let lineStart = i - 1;
-      while (lineStart >= 0 && !isLineBreak(source.charCodeAt(lineStart))) lineStart--;
-      for (let slash = source.indexOf("//", lineStart + 1); slash >= 0 && slash < i; slash = source.indexOf("//", slash + 2)) {
-        if (opensBefore(source, slash)) return true;
+      // One walk back over that line (never past it), looking at each `//` on the way.
+      for (let c = i - 1; c > 0 && !isLineBreak(source.charCodeAt(c)); c--) {
+        if (source.charCodeAt(c) === 0x2f && source.charCodeAt(c - 1) === 0x2f && opensBefore(source, c - 1)) return true;
       }
       i--;
     } else if (isSpace(code)) {
