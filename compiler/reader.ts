@@ -491,11 +491,8 @@ function loopHeadKind(tokenAt: TokenAt, index: number): Frame["head"] {
     keyword--;
     kind = "for-await";
   }
-  if (!isWord(tokenAt(keyword), "for")) return null;
-  const before = tokenAt(keyword - 1);
   // `a.for (…)` and `a?.for (…)` are calls of a method named `for`.
-  if (before && before.type === "Punctuator" && (before.value === "." || before.value === "?.")) return null;
-  return kind;
+  return isStatementWord(tokenAt, keyword, "for") ? kind : null;
 }
 
 /**
@@ -504,9 +501,7 @@ function loopHeadKind(tokenAt: TokenAt, index: number): Frame["head"] {
  * `with (var …)` is reported here: its bindings must be block-scoped.
  */
 function withHeadKind(tokenAt: TokenAt, index: number, source: string, startOf: (index: number) => number, filename: string): Frame["head"] {
-  if (!isWord(tokenAt(index - 1), "with")) return null;
-  const before = tokenAt(index - 2);
-  if (before && before.type === "Punctuator" && (before.value === "." || before.value === "?.")) return null;
+  if (!isStatementWord(tokenAt, index - 1, "with")) return null;
   const first = tokenAt(index + 1);
   const second = tokenAt(index + 2);
   if (isWord(first, "yielding") && startsExpression(second)) return "with-expression";
