@@ -34,6 +34,13 @@ export function shouldCompileForRun(filename: string): boolean {
   return isCompiledFile(filename) && !inNodeModules(filename) && !OWN_FOLDERS.some((dir) => filename.startsWith(dir));
 }
 
+/** The exit-code table every usage text ends with. */
+export const EXIT_CODES = `Exit codes:
+  0  success
+  1  a compile error (reported as path:line:column: error CODE: message, then a
+     code frame), a missing input file, or an uncaught error in the program run
+  2  a usage error: unknown command or option, impossible combination`;
+
 /** A command-line mistake: reported with a pointer to `--help`, exit code 2. */
 export class UsageError extends Error {
   override name = "UsageError";

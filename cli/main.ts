@@ -3,19 +3,15 @@
 // commands live in compile.ts and run.ts and are loaded only when used.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { UsageError } from "./common.js";
+import { EXIT_CODES, UsageError } from "./common.js";
 
-const EXIT_CODES = `Exit codes:
-  0  success
-  1  a compile error (reported as path:line:column: error CODE: message, then a
-     code frame), a missing input file, or an uncaught error in the program run
-  2  a usage error: unknown command or option, impossible combination`;
+
 
 const USAGE = `Usage: yielding <command> [options]
 
 Commands:
   compile [files or folders…]   compile the yielding syntax to plain JavaScript or TypeScript
-  run FILE [args…]              compile FILE and its local modules as they load, and run it
+  run [node options] FILE [args…]  compile FILE and its local modules as they load, and run it
 
 Options:
   -h, --help      show this help (yielding <command> --help for a command's options)
@@ -54,23 +50,7 @@ Options:
 ${EXIT_CODES}
 `;
 
-const RUN_USAGE = `Usage: yielding run FILE [args…]
 
-Runs FILE like \`node FILE args…\` (process.argv[1] is FILE's absolute path, then the
-args), compiling FILE and every local module it loads (not under node_modules, with
-one of the extensions .js .mjs .cjs .ts .mts .cts) on the fly. \`yielding\` and
-\`yielding/runtime\` resolve to this command's own package, even where FILE's folder
-has no node_modules. Stack traces point at the original lines. A module is ESM or
-CommonJS as Node decides (extension, package.json "type", then syntax).
-TypeScript runs with its types blanked out (ts-blank-space): enums, namespaces,
-parameter properties and \`import =\` are not supported. JSX is not transformed.
-Options of \`yielding run\` go before FILE; everything after FILE is the program's.
-
-Options:
-  -h, --help   show this help
-
-${EXIT_CODES}
-`;
 
 /**
  * Runs the command line `args` (without `node` and the script) and returns the exit
@@ -157,15 +137,8 @@ async function compile(args: string[]): Promise<number> {
 }
 
 async function run(args: string[]): Promise<number | undefined> {
-  const { before, command: file, rest } = splitAtPositional(args);
-  const { values } = parseArgs({ args: before, options: { help: { type: "boolean", short: "h" } } });
-  if (values.help) {
-    process.stdout.write(RUN_USAGE);
-    return 0;
-  }
-  if (file === undefined) throw new UsageError("missing FILE to run");
-  const { runCommand } = await import("./run.js");
-  return runCommand(file, rest);
+  const { runCli } = await import("./run.js");
+  return runCli(args);
 }
 
 /**
@@ -192,8 +165,8 @@ function synopsisOf(args: string[]): string {
       "Run 'yielding compile --help' for details.\n"
     );
   }
-  if (command === "run") return "Usage: yielding run FILE [args…]\nRun 'yielding run --help' for details.\n";
-  return "Usage: yielding compile … | yielding run FILE [args…]\nRun 'yielding --help' for details.\n";
+  if (command === "run") return "Usage: yielding run [node options] FILE [args…]\nRun 'yielding run --help' for details.\n";
+  return "Usage: yielding compile … | yielding run [node options] FILE [args…]\nRun 'yielding --help' for details.\n";
 }
 
 function isParseArgsError(error: unknown): boolean {

@@ -2,7 +2,39 @@ import { realpathSync, statSync } from "node:fs";
 import { createRequire, Module, register } from "node:module";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { formatReport, isReportable, shouldCompileForRun } from "./common.js";
+import { parseArgs } from "node:util";
+import { EXIT_CODES, formatReport, isReportable, shouldCompileForRun, UsageError } from "./common.js";
+
+const RUN_USAGE = `Usage: yielding run FILE [args…]
+
+Runs FILE like \`node FILE args…\` (process.argv[1] is FILE's absolute path, then the
+args), compiling FILE and every local module it loads (not under node_modules, with
+one of the extensions .js .mjs .cjs .ts .mts .cts) on the fly. \`yielding\` and
+\`yielding/runtime\` resolve to this command's own package, even where FILE's folder
+has no node_modules. Stack traces point at the original lines. A module is ESM or
+CommonJS as Node decides (extension, package.json "type", then syntax).
+TypeScript runs with its types blanked out (ts-blank-space): enums, namespaces,
+parameter properties and \`import =\` are not supported. JSX is not transformed.
+Options of \`yielding run\` go before FILE; everything after FILE is the program's.
+
+Options:
+  -h, --help   show this help
+
+${EXIT_CODES}
+`;
+
+/** `yielding run`'s own argument handling (help, FILE, the program's args), then `runCommand`. */
+export async function runCli(args: string[]): Promise<number | undefined> {
+  const at = args.findIndex((arg) => !arg.startsWith("-"));
+  const before = at === -1 ? args : args.slice(0, at);
+  const { values } = parseArgs({ args: before, options: { help: { type: "boolean", short: "h" } } });
+  if (values.help) {
+    process.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  if (at === -1) throw new UsageError("missing FILE to run");
+  return runCommand(args[at]!, args.slice(at + 1));
+}
 
 /** The parts of Node's CommonJS loader that `run` hooks into (stable for years, used by every require hook). */
 interface CommonJsLoader {
