@@ -15,7 +15,7 @@ import {
   type Task,
   type YieldingIterable,
 } from "../runtime/index.js";
-import { collect, delay, forYielding, guardReports, rejection } from "./helpers/runtime.js";
+import { delay, guardReports, rejection } from "./helpers/runtime.js";
 
 guardReports();
 
@@ -73,7 +73,7 @@ describe("protocol (a): Symbol.for('yielding.iterator')", () => {
     expect(it.next()).toBe(true);
     expect(it.value).toBe(0);
     expect(it.open).toBe(true);
-    expect(await run(collect(source))).toEqual([0, 10, 20]);
+    expect(await run((function* () { return [for (x of yielding source) x]; })())).toEqual([0, 10, 20]);
     expect(log).toEqual([]);
   });
 
@@ -94,7 +94,7 @@ describe("protocol (a): Symbol.for('yielding.iterator')", () => {
     let consumer: unknown;
     function* main() {
       consumer = currentTask();
-      return yield* collect(source);
+      return [for (x of yielding source) x];
     }
     expect(await run(main())).toEqual([0, 1, 2]);
     expect(tasks).toHaveLength(4);
@@ -115,7 +115,7 @@ describe("protocol (a): Symbol.for('yielding.iterator')", () => {
     expect(it.next()).toBe(true);
     expect(it.value).toBe("settled");
     expect(it.next()).toBeUndefined();
-    expect(await run(collect(source))).toEqual(["settled", "pending", "promise"]);
+    expect(await run((function* () { return [for (x of yielding source) x]; })())).toEqual(["settled", "pending", "promise"]);
   });
 
   test("wins over Symbol.asyncIterator and Symbol.iterator", async () => {
@@ -128,7 +128,7 @@ describe("protocol (a): Symbol.for('yielding.iterator')", () => {
         yield "sync";
       },
     };
-    expect(await run(collect(source))).toEqual(["yielding"]);
+    expect(await run((function* () { return [for (x of yielding source) x]; })())).toEqual(["yielding"]);
   });
 
   test("a return() that returns a waitable is waited for before the loop is left", async () => {
@@ -143,11 +143,9 @@ describe("protocol (a): Symbol.for('yielding.iterator')", () => {
       },
     );
     function* main() {
-      const r = yield* forYielding(source, "source", function* () {
-        return "break";
-      });
+      for (const _ of yielding source) break;
       log.push("after loop");
-      return r;
+      return "completed";
     }
     expect(await run(main())).toBe("completed");
     expect(log).toEqual(["return", "return finished", "after loop"]);
@@ -170,10 +168,10 @@ describe("protocol (b): Symbol.asyncIterator", () => {
     }
     function* main() {
       const seen: unknown[] = [];
-      yield* forYielding(numbers(), "numbers()", function* (x) {
+      for (const x of yielding numbers()) {
         seen.push(x);
-        if (x === 2) return "break";
-      });
+        if (x === 2) break;
+      }
       log.push("after loop");
       return seen;
     }
@@ -190,7 +188,7 @@ describe("protocol (b): Symbol.asyncIterator", () => {
         yield "sync";
       },
     };
-    expect(await run(collect(source))).toEqual(["async"]);
+    expect(await run((function* () { return [for (x of yielding source) x]; })())).toEqual(["async"]);
   });
 
   test("an async iterator's values are not waited for (only its steps are)", async () => {
@@ -198,7 +196,7 @@ describe("protocol (b): Symbol.asyncIterator", () => {
     async function* gen() {
       yield { p };
     }
-    const values = await run(collect(gen()));
+    const values = await run((function* () { return [for (x of yielding gen()) x]; })());
     expect((values[0] as { p: unknown }).p).toBe(p);
   });
 });
@@ -237,7 +235,7 @@ describe("protocol (c): Symbol.iterator", () => {
           return "task";
         })(),
       );
-      return yield* collect([1, settled, sleep(2, "pending"), Promise.resolve("promise"), task, generator, null]);
+      return [for (x of yielding [1, settled, sleep(2, "pending"), Promise.resolve("promise"), task, generator, null]) x];
     }
     const values = await run(main());
     expect(generatorRan).toBe(false);
@@ -258,13 +256,13 @@ describe("protocol (c): Symbol.iterator", () => {
     }
     function* main() {
       spawn(other("other 1"));
-      yield* forYielding([settledFuture(1), settledFuture(2), settledFuture(3)], "xs", function* (x) {
+      for (const x of yielding [settledFuture(1), settledFuture(2), settledFuture(3)]) {
         log.push(`got ${x}`);
-      });
+      }
       spawn(other("other 2"));
-      yield* forYielding([sleep(0, 4), sleep(0, 5)], "ys", function* (x) {
+      for (const x of yielding [sleep(0, 4), sleep(0, 5)]) {
         log.push(`got ${x}`);
-      });
+      }
     }
     await run(main());
     expect(log.slice(0, 4)).toEqual(["got 1", "got 2", "got 3", "other 1"]);
@@ -288,12 +286,12 @@ describe("protocol (c): Symbol.iterator", () => {
       yield 1;
       yield 2;
     }
-    expect(await run(collect(g()))).toEqual([1, 2]);
+    expect(await run((function* () { return [for (x of yielding g()) x]; })())).toEqual([1, 2]);
   });
 
   test("Sets, Maps and strings", async () => {
     function* main() {
-      return [yield* collect(new Set([1, 2])), yield* collect(new Map([["k", 1]])), yield* collect("hé")];
+      return [[for (x of yielding new Set([1, 2])) x], [for (x of yielding new Map([["k", 1]])) x], [for (x of yielding "hé") x]];
     }
     expect(await run(main())).toEqual([[1, 2], [["k", 1]], ["h", "é"]]);
   });
@@ -307,7 +305,7 @@ describe("protocol (c): Symbol.iterator", () => {
     }
     const xs = new Reversed<number>();
     xs.push(1, 2, 3);
-    expect(await run(collect(xs))).toEqual([3, 2, 1]);
+    expect(await run((function* () { return [for (x of yielding xs) x]; })())).toEqual([3, 2, 1]);
   });
 
   test("an array's length is read on every step, as for-of does", async () => {
@@ -315,10 +313,10 @@ describe("protocol (c): Symbol.iterator", () => {
     const values = await run(
       (function* () {
         const seen: unknown[] = [];
-        yield* forYielding(xs, "xs", function* (x) {
+        for (const x of yielding xs) {
           seen.push(x);
           if (x === 1) xs.push(3);
-        });
+        }
         return seen;
       })(),
     );
@@ -327,7 +325,7 @@ describe("protocol (c): Symbol.iterator", () => {
 
   test("normal completion does not call return()", async () => {
     const log: string[] = [];
-    expect(await run(collect(syncSource([1, 2], log)))).toEqual([1, 2]);
+    expect(await run((function* () { return [for (x of yielding syncSource([1, 2], log)) x]; })())).toEqual([1, 2]);
     expect(log).toEqual([]);
   });
 });
@@ -356,7 +354,8 @@ describe("§3.2 a step result that is not an object", () => {
     ["yielding, waited", (log: string[]) => yieldingSource(() => Promise.resolve(5), log)],
   ])("is a TypeError and return() is not called (%s)", async (_label, make) => {
     const log: string[] = [];
-    const e = await rejection(run(collect(make(log), "xs")));
+    const xs = make(log);
+    const e = await rejection(run((function* () { return [for (x of yielding xs) x]; })()));
     expect(e).toBeInstanceOf(TypeError);
     expect((e as Error).message).toBe("xs: the iterator's next() result 5 is not an object");
     expect(log).toEqual([]);
@@ -383,18 +382,30 @@ describe("§3.4 leaving the loop early closes the iterator", () => {
   describe.each(sources)("%s iterator", (_label, make) => {
     test("break calls return() once", async () => {
       const log: string[] = [];
-      const r = yield_(forYielding(make(log), "xs", function* (x) {
-        if (x === 2) return "break";
-      }));
+      const xs = make(log);
+      const r = yield_(
+        (function* () {
+          for (const x of yielding xs) {
+            if (x === 2) break;
+          }
+          return "completed";
+        })(),
+      );
       expect(await r).toBe("completed");
       expect(log).toEqual(["return"]);
     });
 
     test("return in the body calls return() and keeps the body's value", async () => {
       const log: string[] = [];
-      const r = yield_(forYielding(make(log), "xs", function* (x) {
-        return { return: `returned at ${x}` };
-      }));
+      const xs = make(log);
+      const r = yield_(
+        (function* () {
+          for (const x of yielding xs) {
+            return `returned at ${x}`;
+          }
+          return "completed";
+        })(),
+      );
       expect(await r).toBe("returned at 1");
       expect(log).toEqual(["return"]);
     });
@@ -402,10 +413,16 @@ describe("§3.4 leaving the loop early closes the iterator", () => {
     test("continue in the body does not close; the loop goes on", async () => {
       const log: string[] = [];
       const seen: unknown[] = [];
-      const r = yield_(forYielding(make(log), "xs", function* (x) {
-        seen.push(x);
-        return "continue";
-      }));
+      const xs = make(log);
+      const r = yield_(
+        (function* () {
+          for (const x of yielding xs) {
+            seen.push(x);
+            continue;
+          }
+          return "completed";
+        })(),
+      );
       expect(await r).toBe("completed");
       expect(seen).toEqual([1, 2, 3]);
       expect(log).toEqual([]);
@@ -414,20 +431,26 @@ describe("§3.4 leaving the loop early closes the iterator", () => {
     test("an error from return() after break propagates", async () => {
       const log: string[] = [];
       const oops = new Error("return failed");
+      const xs = make(log, { returnThrows: oops });
       const e = await rejection(
-        yield_(forYielding(make(log, { returnThrows: oops }), "xs", function* () {
-          return "break";
-        })),
+        yield_(
+          (function* () {
+            for (const _ of yielding xs) break;
+          })(),
+        ),
       );
       expect(e).toBe(oops);
     });
 
     test("a return() result that is not an object is a TypeError after break", async () => {
       const log: string[] = [];
+      const xs = make(log, { returnResult: 7 });
       const e = await rejection(
-        yield_(forYielding(make(log, { returnResult: 7 }), "xs", function* () {
-          return "break";
-        })),
+        yield_(
+          (function* () {
+            for (const _ of yielding xs) break;
+          })(),
+        ),
       );
       expect(e).toBeInstanceOf(TypeError);
       expect((e as Error).message).toBe("xs: the iterator's return() result is not an object");
@@ -436,10 +459,13 @@ describe("§3.4 leaving the loop early closes the iterator", () => {
     test("when the body throws, return() is called and its error dropped: the body's error wins", async () => {
       const log: string[] = [];
       const bodyError = new Error("body failed");
+      const xs = make(log, { returnThrows: new Error("return failed") });
       const e = await rejection(
-        yield_(forYielding(make(log, { returnThrows: new Error("return failed") }), "xs", function* () {
-          throw bodyError;
-        })),
+        yield_(
+          (function* () {
+            for (const _ of yielding xs) throw bodyError;
+          })(),
+        ),
       );
       expect(e).toBe(bodyError);
       expect(log).toEqual(["return"]);
@@ -495,7 +521,8 @@ describe("§3.4 leaving the loop early closes the iterator", () => {
     ["a rejected Promise", () => delay(1).then(() => Promise.reject(new Error("value failed")))],
   ])("(c) a value that is %s closes the sync iterator and its error propagates", async (_label, make) => {
     const log: string[] = [];
-    const e = await rejection(run(collect(syncSource([1, make(), 3], log), "xs")));
+    const xs = syncSource([1, make(), 3], log);
+    const e = await rejection(run((function* () { return [for (x of yielding xs) x]; })()));
     expect((e as Error).message).toBe("value failed");
     expect(log).toEqual(["return"]);
   });
@@ -504,7 +531,7 @@ describe("§3.4 leaving the loop early closes the iterator", () => {
 describe("§3.5 a failing step propagates and return() is not called", () => {
   test("sync next() throws", async () => {
     const log: string[] = [];
-    const e = await rejection(run(collect(syncSource([1, 2], log, { nextThrowsAt: 1 }))));
+    const e = await rejection(run((function* () { return [for (x of yielding syncSource([1, 2], log, { nextThrowsAt: 1 })) x]; })()));
     expect((e as Error).message).toBe("next failed");
     expect(log).toEqual([]);
   });
@@ -529,7 +556,7 @@ describe("§3.5 a failing step propagates and return() is not called", () => {
   ])("yielding next() %s", async (_label, failing) => {
     const log: string[] = [];
     const source = yieldingSource((i) => (i === 0 ? result(0) : failing()), log);
-    const e = await rejection(run(collect(source)));
+    const e = await rejection(run((function* () { return [for (x of yielding source) x]; })()));
     expect((e as Error).message).toBe("step failed");
     expect(log).toEqual([]);
   });
@@ -546,7 +573,7 @@ describe("§3.5 a failing step propagates and return() is not called", () => {
         };
       },
     };
-    const consumer = spawn(collect(source));
+    const consumer = spawn((function* () { return [for (x of yielding source) x]; })());
     expect(await rejection(consumer)).toBe(foreign);
     expect(log).toEqual([]);
     expect(consumer.deliveredCancellation).toBeUndefined();
@@ -571,7 +598,7 @@ describe("§3.6 a consumer cancelled inside the loop closes the iterator", () =>
 
   test("while waiting for a step: return() is called and CancelledError propagates", async () => {
     const log: string[] = [];
-    const consumer = spawn(collect(pendingAsyncSource(log)));
+    const consumer = spawn((function* () { return [for (x of yielding pendingAsyncSource(log)) x]; })());
     await delay(5);
     consumer.cancel();
     const e = await rejection(consumer);
@@ -582,7 +609,7 @@ describe("§3.6 a consumer cancelled inside the loop closes the iterator", () =>
 
   test("CancelledError wins over an error from return()", async () => {
     const log: string[] = [];
-    const consumer = spawn(collect(pendingAsyncSource(log, new Error("return failed"))));
+    const consumer = spawn((function* () { return [for (x of yielding pendingAsyncSource(log, new Error("return failed"))) x]; })());
     await delay(5);
     consumer.cancel();
     expect(await rejection(consumer)).toBeInstanceOf(CancelledError);
@@ -602,7 +629,7 @@ describe("§3.6 a consumer cancelled inside the loop closes the iterator", () =>
         };
       },
     };
-    const consumer = spawn(collect(source));
+    const consumer = spawn((function* () { return [for (x of yielding source) x]; })());
     await delay(5);
     consumer.cancel();
     expect(await rejection(consumer)).toBeInstanceOf(CancelledError);
@@ -611,7 +638,7 @@ describe("§3.6 a consumer cancelled inside the loop closes the iterator", () =>
 
   test("while waiting for a (c) value: the sync iterator is closed", async () => {
     const log: string[] = [];
-    const consumer = spawn(collect(syncSource([1, new Future(), 3], log)));
+    const consumer = spawn((function* () { return [for (x of yielding syncSource([1, new Future(), 3], log)) x]; })());
     await delay(5);
     consumer.cancel();
     expect(await rejection(consumer)).toBeInstanceOf(CancelledError);
@@ -628,9 +655,11 @@ describe("§3.6 a consumer cancelled inside the loop closes the iterator", () =>
       },
     );
     const consumer = spawn(
-      forYielding(source, "xs", function* () {
-        yield* sleep(10_000);
-      }),
+      (function* () {
+        for (const _ of yielding source) {
+          yield* sleep(10_000);
+        }
+      })(),
     );
     await delay(5);
     consumer.cancel();
@@ -647,9 +676,9 @@ describe("§3.6 a consumer cancelled inside the loop closes the iterator", () =>
       () => sleep(10_000, {}),
     );
     const consumer = spawn(
-      forYielding(source, "xs", function* () {
-        throw bodyError;
-      }),
+      (function* () {
+        for (const _ of yielding source) throw bodyError;
+      })(),
     );
     await delay(5);
     expect(log).toEqual(["return"]);
@@ -668,10 +697,12 @@ describe("§3.6 a consumer cancelled inside the loop closes the iterator", () =>
     );
     const e = await rejection(
       run(
-        forYielding(source, "xs", function* () {
-          yield* checkpoint();
-          throw bodyError;
-        }),
+        (function* () {
+          for (const _ of yielding source) {
+            yield* checkpoint();
+            throw bodyError;
+          }
+        })(),
       ),
     );
     expect(e).toBe(bodyError);
