@@ -15,7 +15,7 @@ import {
   type Task,
   type YieldingIterable,
 } from "../runtime/index.js";
-import { collect, delay, forYielding, guardReports, rejection } from "./helpers/runtime.js";
+import { delay, guardReports, rejection } from "./helpers/runtime.js";
 
 guardReports();
 
@@ -29,7 +29,7 @@ describe("stream()", () => {
       yield* emit(yield* wait(Promise.resolve(10)));
     });
     expect(numbers).toBeInstanceOf(Stream);
-    expect(await run(collect(numbers))).toEqual([0, 1, 2, 10]);
+    expect(await run((function* () { return [for (x of yielding numbers) x]; })())).toEqual([0, 1, 2, 10]);
   });
 
   test("backpressure: the body runs only as the consumer pulls, never ahead of it", async () => {
@@ -43,10 +43,10 @@ describe("stream()", () => {
       log.push("body ended");
     });
     function* main() {
-      yield* forYielding(s, function* (x) {
-        log.push(`consume ${x as number}`);
+      for (const x of yielding s) {
+        log.push(`consume ${x}`);
         yield* sleep(2);
-      });
+      }
     }
     await run(main());
     expect(log).toEqual([
@@ -75,7 +75,7 @@ describe("stream()", () => {
     let consumer!: Task<unknown>;
     function* main() {
       consumer = currentTask()!;
-      return yield* collect(s);
+      return [for (x of yielding s) x];
     }
     expect(await run(main())).toEqual([1]);
     expect([...tasks]).toEqual([consumer]);
@@ -88,8 +88,8 @@ describe("stream()", () => {
       yield* emit(runs);
     });
     expect(runs).toBe(0);
-    expect(await run(collect(s))).toEqual([1]);
-    expect(await run(collect(s))).toEqual([2]);
+    expect(await run((function* () { return [for (x of yielding s) x]; })())).toEqual([1]);
+    expect(await run((function* () { return [for (x of yielding s) x]; })())).toEqual([2]);
   });
 
   test("a consumer that stops early closes the body: its finally runs, and may wait", async () => {
@@ -104,10 +104,10 @@ describe("stream()", () => {
     });
     function* main() {
       const seen: unknown[] = [];
-      yield* forYielding(ticks, (t) => {
+      for (const t of yielding ticks) {
         seen.push(t);
-        return t === 3 ? "break" : undefined;
-      });
+        if (t === 3) break;
+      }
       log.push("after loop");
       return seen;
     }
@@ -124,7 +124,7 @@ describe("stream()", () => {
     });
     const seen: unknown[] = [];
     function* main() {
-      yield* forYielding(s, (x) => void seen.push(x));
+      for (const x of yielding s) seen.push(x);
     }
     expect(await rejection(run(main()))).toBe(boom);
     expect(seen).toEqual([1]);
@@ -142,9 +142,7 @@ describe("stream()", () => {
       }
     });
     function* main() {
-      yield* forYielding(s, () => {
-        throw oops;
-      });
+      for (const _ of yielding s) throw oops;
     }
     expect(await rejection(run(main()))).toBe(oops);
     expect(log).toEqual(["stream closed"]);
@@ -166,7 +164,7 @@ describe("stream()", () => {
       }
     });
     function* consumer() {
-      yield* forYielding(s, (x) => void log.push(`got ${x as number}`));
+      for (const x of yielding s) log.push(`got ${x}`);
     }
     const t = spawn(consumer());
     await delay(5);
@@ -184,7 +182,7 @@ describe("stream()", () => {
       }
     });
     function* main() {
-      yield* forYielding(stubborn, () => "break");
+      for (const _ of yielding stubborn) break;
     }
     expect(await rejection(run(main()))).toMatchObject({ message: expect.stringMatching(/cannot emit while it is being closed/) });
 
@@ -197,9 +195,9 @@ describe("stream()", () => {
       yield* outerEmit(1);
     });
     function* both() {
-      yield* forYielding(outer, function* () {
-        yield* collect(inner);
-      });
+      for (const _ of yielding outer) {
+        for (const _inner of yielding inner) {}
+      }
     }
     expect(await rejection(run(both()))).toMatchObject({ message: expect.stringMatching(/outside the body of the stream/) });
   });
