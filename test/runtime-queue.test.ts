@@ -13,7 +13,7 @@ import {
   waitFor,
   type TryGetResult,
 } from "../runtime/index.js";
-import { delay, forYielding, guardReports, rejection } from "./helpers/runtime.js";
+import { delay, guardReports, rejection } from "./helpers/runtime.js";
 
 guardReports();
 
@@ -238,7 +238,7 @@ describe("iteration", () => {
     function* main() {
       spawn(producer());
       const got: unknown[] = [];
-      yield* forYielding(q, (x) => void got.push(x));
+      for (const x of yielding q) got.push(x);
       return got;
     }
     expect(await run(main())).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -248,10 +248,10 @@ describe("iteration", () => {
     const q = new Queue<number>();
     const seen: number[][] = [[], []];
     function* consumer(k: number) {
-      yield* forYielding(q, function* (x) {
-        seen[k]!.push(x as number);
+      for (const x of yielding q) {
+        seen[k]!.push(x);
         yield* sleep(1);
-      });
+      }
     }
     function* main() {
       const consumers = [spawn(consumer(0)), spawn(consumer(1))];
@@ -325,7 +325,7 @@ describe("cancellation and no lost items", () => {
     const q = new Queue<number>();
     const got: unknown[] = [];
     function* consumer() {
-      yield* forYielding(q, (x) => void got.push(x));
+      for (const x of yielding q) got.push(x);
     }
     const t = spawn(consumer());
     await delay(2);
@@ -340,7 +340,7 @@ describe("cancellation and no lost items", () => {
   test("a loop told the queue closed, then cancelled before it resumed, puts nothing back", async () => {
     const q = new Queue<number>();
     function* consumer() {
-      yield* forYielding(q, () => {});
+      for (const _ of yielding q) {}
     }
     const t = spawn(consumer());
     await delay(2);
