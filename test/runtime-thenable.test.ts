@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { Future, gather, run, wait, withContext, yieldingEnter, yieldingExit, yieldingIterator } from "../runtime/index.js";
-import { collect, delay, guardReports, rejection } from "./helpers/runtime.js";
+import { delay, guardReports, rejection } from "./helpers/runtime.js";
 
 guardReports();
 
@@ -47,10 +47,10 @@ function settledFuture(x: unknown): Future<unknown> {
 const ways: [string, (make: (final: unknown) => PromiseLike<unknown>) => Generator<unknown, unknown, unknown>][] = [
   ["yield* wait(t)", (make) => (function* () { return yield* wait(make(42)); })()],
   ["yield t", (make) => (function* () { return yield make(42); })()],
-  ["a value of an array in a yielding loop", (make) => (function* () { return (yield* collect([make(42)]))[0]; })()],
-  ["a value of a sync iterable in a yielding loop", (make) => (function* () { return (yield* collect(new Set([make(42)])))[0]; })()],
-  ["an async iterator's step", (make) => (function* () { return (yield* collect(stepSource(Symbol.asyncIterator, make)))[0]; })()],
-  ["a yielding iterator's step", (make) => (function* () { return (yield* collect(stepSource(yieldingIterator, make)))[0]; })()],
+  ["a value of an array in a yielding loop", (make) => (function* () { return [for (x of yielding [make(42)]) x][0]; })()],
+  ["a value of a sync iterable in a yielding loop", (make) => (function* () { return [for (x of yielding new Set([make(42)])) x][0]; })()],
+  ["an async iterator's step", (make) => (function* () { return [for (x of yielding stepSource(Symbol.asyncIterator, make)) x][0]; })()],
+  ["a yielding iterator's step", (make) => (function* () { return [for (x of yielding stepSource(yieldingIterator, make)) x][0]; })()],
   ["a with manager's enter result", (make) => enterValue({ [yieldingEnter]: () => make(42), [yieldingExit]() {} })],
   ["gather()", (make) => (function* () { return (yield* gather(make(42)))[0]; })()],
 ];
