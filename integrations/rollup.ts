@@ -1,0 +1,13 @@
+/**
+ * The Rollup plugin: compiles the yielding syntax in the files it loads, before any other
+ * transform, with source maps Rollup chains (see docs/integrations.md).
+ *
+ * ```js
+ * import yielding from "yielding/rollup";
+ * export default { input: "src/main.js", plugins: [yielding()] };
+ * ```
+ */
+import { yieldingUnplugin } from "./unplugin.js";
+
+export type { YieldingPluginOptions } from "./unplugin.js";
+export default yieldingUnplugin.rollup;
