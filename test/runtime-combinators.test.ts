@@ -18,7 +18,7 @@ import {
 } from "../runtime/index.js";
 import { RUNTIME_URL, assertRuntimeBuilt, describeRun, runNode } from "./helpers/exec.js";
 import { ROOT } from "./helpers/fixtures.js";
-import { delay, forYielding, guardReports, rejection, takeReports } from "./helpers/runtime.js";
+import { delay, guardReports, rejection, takeReports } from "./helpers/runtime.js";
 
 const reports = guardReports();
 
@@ -425,7 +425,7 @@ describe("asCompleted", () => {
         yield* sleep(ms);
         return v;
       }
-      yield* forYielding(asCompleted([after(20, "slow"), after(1, "fast"), after(10, "middle")]), (x) => void order.push(x));
+      for (const x of yielding asCompleted([after(20, "slow"), after(1, "fast"), after(10, "middle")])) order.push(x);
       return order;
     }
     expect(await run(main())).toEqual(["fast", "middle", "slow"]);
