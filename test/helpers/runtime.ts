@@ -1,9 +1,9 @@
 /**
  * Helpers shared by the runtime tests (test/runtime-*.test.ts): one copy of each, so a fix
- * to how a test watches error reports or drives a yielding loop reaches every file at once.
+ * to how a test watches error reports reaches every file at once. The tests write their
+ * yielding loops in the syntax itself: vitest compiles them (see vitest.config.ts).
  */
 import { afterEach, beforeEach, expect, vi, type MockInstance } from "vitest";
-import { iterate } from "../../runtime/index.js";
 
 /**
  * What guardReports() watches, for the running test: `spy` is the silenced console.error
@@ -66,58 +66,4 @@ export async function rejection<E = unknown>(p: PromiseLike<unknown>): Promise<E
     return e as E;
   }
   throw new Error("expected a rejection");
-}
-
-/**
- * How a forYielding() body completes: normally (nothing), `"break"`, `"continue"`, or
- * `{ return: value }` for a `return value;` in the body.
- */
-export type LoopControl = void | "break" | "continue" | { return: unknown };
-
-/**
- * A forYielding() body: a plain function, or a generator function when the body itself
- * waits (`yield*`); either gives the LoopControl.
- */
-export type LoopBody = (x: unknown) => Generator<unknown, LoopControl, unknown> | LoopControl;
-
-/**
- * `for (const x of yielding source) body`, with the loop the compiler emits around the body,
- * so the runtime tests can drive iterate() the way compiled code does. `text` is the loop
- * head's source text, which iterate() puts in its error messages ("source" when not given).
- * Returns the body's `{ return: value }` value, or "completed" when the loop ends normally
- * or by break.
- */
-export function forYielding(source: unknown, body: LoopBody): Generator<unknown, unknown, unknown>;
-export function forYielding(source: unknown, text: string, body: LoopBody): Generator<unknown, unknown, unknown>;
-export function* forYielding(source: unknown, ...rest: [LoopBody] | [string, LoopBody]): Generator<unknown, unknown, unknown> {
-  const [text, body] = rest.length === 1 ? ["source", rest[0]] : rest;
-  const _it = iterate(source as never, text);
-  try {
-    for (;;) {
-      if (!(_it.next() ?? (yield* _it.wait()))) break;
-      const x = _it.value;
-      let control = body(x);
-      if (isGenerator(control)) control = yield* control;
-      if (control === "break") break;
-      if (control === "continue") continue;
-      if (typeof control === "object") return control.return;
-    }
-  } catch (_err) {
-    yield* _it.abort(_err);
-    throw _err;
-  } finally {
-    if (_it.open) yield* _it.close();
-  }
-  return "completed";
-}
-
-function isGenerator(x: unknown): x is Generator<unknown, LoopControl, unknown> {
-  return x !== null && typeof x === "object" && typeof (x as Generator).next === "function";
-}
-
-/** Collects every value of a yielding loop over `source` (see forYielding() for `text`). */
-export function* collect(source: unknown, text = "source"): Generator<unknown, unknown[], unknown> {
-  const values: unknown[] = [];
-  yield* forYielding(source, text, (x) => void values.push(x));
-  return values;
 }
