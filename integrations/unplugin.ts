@@ -5,7 +5,7 @@
 // CompileError through the bundler's own error channel.
 import { createUnplugin, type FilterPattern, type UnpluginInstance } from "unplugin";
 import { compile, CompileError, type CompileResult } from "../compiler/index.js";
-import { isCompiledFile } from "../cli/common.js";
+import { displayPath, isCompiledFile } from "../cli/common.js";
 import { compileWithFormat } from "../cli/transform.js";
 
 /** Options of every bundler plugin: `yielding(options)`. */
@@ -79,11 +79,10 @@ function compileForBundler(code: string, filename: string, runtime: string | und
  * and Vite print the file and `loc` (their convention: 1-based line, 0-based column)
  * beside the message, then `frame`, the code frame (which Vite's error overlay shows too),
  * so the message is `CODE: message`. webpack prints only the module's name and the
- * message, so there the message is the whole `file:line:column: error CODE: message`
- * summary, then the frame.
+ * message, so there the message is the whole report (see `wholeReport`).
  */
 function bundlerError(error: CompileError, whole: boolean): Error {
-  const message = whole ? `${error.summary}\n${error.frame}` : `${error.code}: ${error.message}`;
+  const message = whole ? wholeReport(error) : `${error.code}: ${error.message}`;
   return Object.assign(new Error(message), {
     name: "CompileError",
     id: error.filename,
@@ -95,10 +94,16 @@ function bundlerError(error: CompileError, whole: boolean): Error {
   });
 }
 
-/** A CompileError as an esbuild message: esbuild prints the location itself, then the text. */
-function esbuildMessage(error: CompileError): { message: string; loc: { file: string; line: number; column: number } } {
-  return {
-    message: `${error.code}: ${error.message}\n${error.frame}`,
-    loc: { file: error.filename, line: error.line, column: error.column - 1 },
-  };
+/**
+ * A CompileError as an esbuild message: the whole report, as `yielding compile` prints it.
+ * It carries no `location`: esbuild would print one with an empty source line under it,
+ * since the plugin API leaves it no way to give the line's text.
+ */
+function esbuildMessage(error: CompileError): { message: string } {
+  return { message: wholeReport(error) };
+}
+
+/** The report `yielding compile` prints: `file:line:column: error CODE: message` (the file relative to the working folder), then the code frame. */
+function wholeReport(error: CompileError): string {
+  return `${displayPath(error.filename)}:${error.line}:${error.column}: error ${error.code}: ${error.message}\n${error.frame}`;
 }

@@ -6,7 +6,7 @@
  * back through the bundler's own error channel with file, line, column and code frame.
  */
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { ROOT } from "./helpers/fixtures.js";
 import { runNodeIn, writeProject } from "./helpers/project.js";
@@ -311,7 +311,7 @@ describe("esbuild", async () => {
     await expectRunsAsWritten("out/esbuild/main.mjs");
   });
 
-  test("a compile error is an esbuild error with its location", async () => {
+  test("a compile error is an esbuild error with the whole report", async () => {
     const failure = (await esbuild
       .build({
         absWorkingDir: root,
@@ -321,11 +321,11 @@ describe("esbuild", async () => {
         plugins: [yielding()],
         logLevel: "silent",
       })
-      .catch((e: unknown) => e)) as { errors: { text: string; pluginName: string; location: { file: string; line: number; column: number } }[] };
+      .catch((e: unknown) => e)) as { errors: { text: string; pluginName: string }[] };
     expect(failure.errors).toHaveLength(1);
     const [error] = failure.errors;
     expect(error!.pluginName).toBe("yielding");
-    expect(error!.location).toMatchObject({ file: "src/broken.js", line: 2, column: 18 });
+    expect(error!.text).toContain(`${relative(process.cwd(), join(root, "src/broken.js"))}:2:19: error E_CONTEXT`);
     expectBrokenReport(error!.text);
   });
 });
@@ -383,7 +383,7 @@ describe.each([
     expect(stats.hasErrors()).toBe(true);
     const text = stats.toString({ all: false, errors: true, colors: false });
     expectBrokenReport(text);
-    expect(text).toContain(`${join(root, "src/broken.js")}:2:19: error E_CONTEXT`);
+    expect(text).toContain(`${relative(process.cwd(), join(root, "src/broken.js"))}:2:19: error E_CONTEXT`);
   });
 
   test("watch mode survives a compile error and rebuilds once the file is fixed", async () => {
