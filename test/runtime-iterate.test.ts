@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, test, vi } from "vitest";
 import { compile } from "../compiler/index.js";
 import * as runtime from "../runtime/index.js";
@@ -858,5 +860,21 @@ describe("case c: done values and return() values are waited, as `for await` doe
     expect(native.unhandled).toEqual([]);
     expect(yielding.unhandled).toEqual([]);
     expect(yielding.log).toEqual(native.log);
+  });
+});
+
+describe("this file, compiled by the vitest plugin", () => {
+  test("new Error().stack reports the original line and column of a test file using the syntax", async () => {
+    function* main(): Generator<unknown, Error | undefined, unknown> {
+      const tens = [for (x of yielding [1, 2]) x * 10];
+      for (const x of yielding tens) if (x === 20) return new Error("stack marker");
+    }
+    const error = await run(main());
+    // Where the Error is made in this file as written, found in its text so that edits above keep the test valid.
+    const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split(/\r?\n/);
+    const line = lines.findIndex((l) => l.endsWith('if (x === 20) return new Error("stack marker");'));
+    const column = lines[line]!.indexOf("new Error");
+    expect(line).toBeGreaterThan(0);
+    expect(error!.stack).toContain(`runtime-iterate.test.ts:${line + 1}:${column + 1})`);
   });
 });
