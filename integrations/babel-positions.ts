@@ -1,0 +1,219 @@
+// Positions for the Babel plugin: Babel parses the compiled code, and every location in
+// that tree is moved back to the source the user wrote, through compile()'s source map, so
+// Babel's own source map, code frames and `path.getSource()` all speak of the original.
+import { decodedMappings, TraceMap, traceSegment, type SourceMapSegment } from "@jridgewell/trace-mapping";
+import type { ParseResult } from "@babel/parser";
+import type * as t from "@babel/types";
+import type { SourceMap } from "../compiler/index.js";
+
+/** A Babel position: 1-based line, 0-based column, offset. */
+export interface Position {
+  line: number;
+  column: number;
+  index: number;
+}
+
+/** Babel's `startLine`, `startColumn` and `startIndex`: where the parsed code sits in a larger text. */
+export interface Origin {
+  startLine: number;
+  startColumn: number;
+  startIndex: number;
+}
+
+/** The line breaks Babel counts (`\r\n`, `\n`, `\r`, U+2028, U+2029). */
+const BABEL_LINE_BREAKS = /\r\n?|[\n\u2028\u2029]/g;
+/** The line breaks a source map counts (magic-string splits on `\n` only). */
+const MAP_LINE_BREAKS = /\n/g;
+
+/** Where each line of a text starts, under one convention of line breaks. */
+class Lines {
+  readonly starts: number[] = [0];
+
+  constructor(text: string, breaks: RegExp) {
+    for (const match of text.matchAll(breaks)) this.starts.push(match.index + match[0].length);
+  }
+
+  /** 0-based line holding `offset`. */
+  lineOf(offset: number): number {
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >>> 1;
+      if (this.starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+}
+
+/** Babel positions in the original source, placed where Babel's `startLine`, `startColumn` and `startIndex` put the code. */
+export class Placement {
+  private readonly lines: Lines;
+
+  constructor(
+    readonly original: string,
+    private readonly origin: Origin,
+  ) {
+    this.lines = new Lines(original, BABEL_LINE_BREAKS);
+  }
+
+  /** The Babel position of an original offset. */
+  at(offset: number): Position {
+    const line = this.lines.lineOf(offset);
+    const column = offset - this.lines.starts[line]!;
+    return {
+      line: line + this.origin.startLine,
+      column: line === 0 ? column + this.origin.startColumn : column,
+      index: offset + this.origin.startIndex,
+    };
+  }
+
+  /** The Babel position of a 1-based line and 1-based column of the original (a CompileError's). */
+  fromLineColumn(line: number, column: number): Position {
+    return this.at(this.lines.starts[line - 1]! + column - 1);
+  }
+}
+
+/**
+ * Translates offsets of the compiled code into Babel positions of the original source.
+ * A position inside text the user wrote maps exactly; one inside generated code maps to
+ * the nearest original position the source map knows (the last one before it on its line,
+ * else the first one after it, else the closest line that has one).
+ */
+export class Relocation {
+  private readonly tracer: TraceMap;
+  private readonly compiledLines: Lines;
+  private readonly originalLines: Lines;
+  private readonly starts = new Map<number, Position>();
+  private readonly ends = new Map<number, Position>();
+
+  constructor(
+    private readonly placement: Placement,
+    private readonly compiled: string,
+    map: SourceMap,
+  ) {
+    this.tracer = new TraceMap({ ...map, version: 3 });
+    this.compiledLines = new Lines(compiled, MAP_LINE_BREAKS);
+    this.originalLines = new Lines(placement.original, MAP_LINE_BREAKS);
+  }
+
+  /** The original position of the compiled offset where something starts. */
+  start(compiledOffset: number): Position {
+    let position = this.starts.get(compiledOffset);
+    if (!position) this.starts.set(compiledOffset, (position = this.placement.at(this.originalOffset(compiledOffset))));
+    return position;
+  }
+
+  /** The original position of the compiled offset where something ends: just after its last character's. */
+  end(compiledOffset: number): Position {
+    let position = this.ends.get(compiledOffset);
+    if (!position) {
+      const offset = compiledOffset > 0 ? this.originalOffset(compiledOffset - 1) + 1 : 0;
+      this.ends.set(compiledOffset, (position = this.placement.at(offset)));
+    }
+    return position;
+  }
+
+  /** The original offset of a compiled offset. */
+  private originalOffset(compiledOffset: number): number {
+    const line = this.compiledLines.lineOf(compiledOffset);
+    const lineStart = this.compiledLines.starts[line]!;
+    const segment = traceSegment(this.tracer, line, compiledOffset - lineStart);
+    if (!segment || segment.length === 1) return this.nearestOffset(line);
+    // The segment starts a run of the user's text: follow it for as long as both texts agree.
+    let compiledAt = lineStart + segment[0];
+    let originalAt = this.originalLines.starts[segment[2]]! + segment[3];
+    while (compiledAt < compiledOffset && this.compiled.charCodeAt(compiledAt) === this.placement.original.charCodeAt(originalAt)) {
+      compiledAt++;
+      originalAt++;
+    }
+    return originalAt;
+  }
+
+  /** For a compiled line with no mapping at or before the column: the closest original position the map has. */
+  private nearestOffset(line: number): number {
+    const lines = decodedMappings(this.tracer);
+    const sameLine = mapped(lines[line]);
+    if (sameLine.length > 0) return this.offsetOf(sameLine[0]!);
+    for (let before = line - 1; before >= 0; before--) {
+      const segments = mapped(lines[before]);
+      if (segments.length > 0) return this.offsetOf(segments[segments.length - 1]!);
+    }
+    for (let after = line + 1; after < lines.length; after++) {
+      const segments = mapped(lines[after]);
+      if (segments.length > 0) return this.offsetOf(segments[0]!);
+    }
+    return 0;
+  }
+
+  private offsetOf(segment: MappedSegment): number {
+    return this.originalLines.starts[segment[2]]! + segment[3];
+  }
+}
+
+type MappedSegment = Extract<SourceMapSegment, [number, number, number, number, ...number[]]>;
+
+function mapped(segments: readonly SourceMapSegment[] | undefined): MappedSegment[] {
+  return (segments ?? []).filter((segment): segment is MappedSegment => segment.length > 1);
+}
+
+/** Anything in a Babel tree that has a place in the source: a node, a comment, a token. */
+interface Located {
+  start?: number | null;
+  end?: number | null;
+  loc?: { start: Position; end: Position } | null;
+  range?: [number, number];
+}
+
+/**
+ * Moves every node, comment and token of a tree Babel parsed from the compiled code to its
+ * place in the original source (`start`, `end`, `loc`, and `range` when asked for), and
+ * re-addresses the errors a recovering parse kept.
+ */
+export function relocateTree(ast: ParseResult<t.File>, relocation: Relocation): void {
+  const seen = new Set<object>();
+  const pending: object[] = [ast];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    // A comment is both in `comments` and attached to the nodes around it: move it once.
+    if (seen.has(item)) continue;
+    seen.add(item);
+    move(item as Located, relocation);
+    for (const [key, value] of Object.entries(item)) {
+      if (key === "loc" || key === "extra") continue;
+      if (Array.isArray(value)) for (const child of value) if (isNode(child)) pending.push(child);
+      if (isNode(value)) pending.push(value);
+    }
+  }
+  for (const token of ast.tokens ?? []) move(token as Located, relocation);
+  for (const error of ast.errors ?? []) relocateParseError(error, relocation);
+}
+
+function isNode(value: unknown): value is object {
+  return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string";
+}
+
+function move(item: Located, relocation: Relocation): void {
+  if (typeof item.start !== "number" || typeof item.end !== "number" || !item.loc) return;
+  const start = relocation.start(item.start);
+  let end = relocation.end(item.end);
+  // Generated code may span user code that moved: a node never ends before it starts.
+  if (end.index < start.index) end = start;
+  item.start = start.index;
+  item.end = end.index;
+  item.loc.start = start;
+  item.loc.end = end;
+  if (item.range) item.range = [start.index, end.index];
+}
+
+/**
+ * Re-addresses a Babel parser error raised on the compiled code to the original source:
+ * `loc`, `pos`, and the `(line:column)` Babel ends its message with.
+ */
+export function relocateParseError(error: unknown, relocation: Relocation): void {
+  const located = error as { pos?: unknown; loc?: unknown; message?: unknown };
+  if (typeof located.pos !== "number" || !located.loc || typeof located.message !== "string") return;
+  const loc = relocation.start(located.pos);
+  located.loc = loc;
+  located.pos = loc.index;
+  located.message = located.message.replace(/ \(\d+:\d+\)$/, ` (${loc.line}:${loc.column})`);
+}
