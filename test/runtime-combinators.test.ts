@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, expectTypeOf, test, vi } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import {
   CancelledError,
   Future,
@@ -66,20 +66,16 @@ describe("gather", () => {
     expect(await run(main())).toEqual([1, "sleep", "t", true, 42n, "thenable", "ready"]);
   });
 
-  test("types: yield* gather(...) is a tuple of the results", async () => {
+  test("yield* gather(...) is a tuple of the results", async () => {
     function* main() {
       const [a, b] = yield* gather(sleep(1, 1), wait(Promise.resolve("x")));
-      expectTypeOf(a).toEqualTypeOf<number>();
-      expectTypeOf(b).toEqualTypeOf<string>();
       function* child() {
         yield* sleep(1);
         return { ok: true };
       }
       const all = yield* gather(child(), Promise.resolve(1n), spawn(child()));
-      expectTypeOf(all).toEqualTypeOf<[{ ok: boolean }, bigint, { ok: boolean }]>();
       const tasks: Task<number>[] = [spawn(sleepy(1)), spawn(sleepy(2))];
       const many = yield* gather(...tasks);
-      expectTypeOf(many).toEqualTypeOf<number[]>();
       return [a, b, all, many] as const;
     }
     function* sleepy(n: number) {
@@ -230,15 +226,11 @@ describe("gather.settled", () => {
     expect(log).toEqual(["slow done", "slow finally"]);
   });
 
-  test("types: each element is a PromiseSettledResult of that waitable's result", async () => {
+  test("each element is a PromiseSettledResult of that waitable's result", async () => {
     function* main() {
       const [a, b] = yield* gather.settled(sleep(1, 1), wait(Promise.resolve("x")));
-      expectTypeOf(a).toEqualTypeOf<PromiseSettledResult<number>>();
-      expectTypeOf(b).toEqualTypeOf<PromiseSettledResult<string>>();
-      if (a.status === "fulfilled") expectTypeOf(a.value).toEqualTypeOf<number>();
       const tasks: Task<number>[] = [spawn(fails(1, new Error("x"))), spawn(fails(2, new Error("y")))];
       const many = yield* gather.settled(...tasks);
-      expectTypeOf(many).toEqualTypeOf<PromiseSettledResult<number>[]>();
       return [a, b, many.map((r) => r.status)];
     }
     expect(await run(main())).toEqual([
@@ -343,10 +335,9 @@ describe("race", () => {
     expect(log).toEqual(["winner sleep", "given done", "given finally", "given ended with given"]);
   });
 
-  test("types: the union of the results", async () => {
+  test("a resolved promise beats sleep(1)", async () => {
     function* main() {
       const r = yield* race(sleep(1, 1), wait(Promise.resolve("x")));
-      expectTypeOf(r).toEqualTypeOf<number | string>();
       return r;
     }
     expect(await run(main())).toBe("x");
@@ -431,9 +422,8 @@ describe("asCompleted", () => {
     expect(await run(main())).toEqual(["fast", "middle", "slow"]);
   });
 
-  test("types: futures of the union of the results", () => {
+  test("one future per argument", () => {
     const fs = asCompleted([sleep(1, 1), wait(Promise.resolve("x"))]);
-    expectTypeOf(fs).toEqualTypeOf<Future<number | string>[]>();
     expect(fs).toHaveLength(2);
   });
 
@@ -450,7 +440,6 @@ describe("waitFor", () => {
       const b = yield* waitFor(Promise.resolve("b"), 1000);
       const c = yield* waitFor((function* () { yield* sleep(1); return "c"; })(), 1000);
       const d = yield* waitFor(spawn((function* () { yield* sleep(1); return "d"; })()), Infinity);
-      expectTypeOf(a).toEqualTypeOf<string>();
       return [a, b, c, d];
     }
     expect(await run(main())).toEqual(["a", "b", "c", "d"]);

@@ -1,4 +1,4 @@
-import { describe, expect, expectTypeOf, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   CancelledError,
   Future,
@@ -11,7 +11,6 @@ import {
   sleep,
   spawn,
   waitFor,
-  type TryGetResult,
 } from "../runtime/index.js";
 import { delay, guardReports, rejection } from "./helpers/runtime.js";
 
@@ -116,7 +115,6 @@ describe("put and get", () => {
     expect(q.tryPut(2)).toBe(false);
     expect(q.tryGet()).toEqual({ ok: true, value: 1 });
     expect(q.tryGet()).toEqual({ ok: false });
-    expectTypeOf(q.tryGet()).toEqualTypeOf<TryGetResult<number>>();
   });
 
   test("capacity 0 is a rendezvous: a put waits for a get, and the queue holds no item", async () => {
@@ -151,12 +149,11 @@ describe("put and get", () => {
     expect(() => new Queue(Number.NaN)).toThrow(RangeError);
   });
 
-  test("types: get gives the item type", async () => {
+  test("yield* get() gives an item tryPut put in", async () => {
     const q = new Queue<{ id: number }>();
     q.tryPut({ id: 1 });
     function* main() {
       const item = yield* q.get();
-      expectTypeOf(item).toEqualTypeOf<{ id: number }>();
       return item.id;
     }
     expect(await run(main())).toBe(1);
