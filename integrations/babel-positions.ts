@@ -100,34 +100,37 @@ export class Relocation {
   /** The original position of the compiled offset where something starts. */
   start(compiledOffset: number): Position {
     let position = this.starts.get(compiledOffset);
-    if (!position) this.starts.set(compiledOffset, (position = this.placement.at(this.originalOffset(compiledOffset))));
+    if (!position) this.starts.set(compiledOffset, (position = this.placement.at(this.trace(compiledOffset).offset)));
     return position;
   }
 
-  /** The original position of the compiled offset where something ends: just after its last character's. */
+  /** The original position of the compiled offset where something ends: just after its last character. */
   end(compiledOffset: number): Position {
     let position = this.ends.get(compiledOffset);
     if (!position) {
-      const offset = compiledOffset > 0 ? this.originalOffset(compiledOffset - 1) + 1 : 0;
-      this.ends.set(compiledOffset, (position = this.placement.at(offset)));
+      const last = compiledOffset > 0 ? this.trace(compiledOffset - 1) : { offset: 0, exact: false };
+      this.ends.set(compiledOffset, (position = this.placement.at(last.exact ? last.offset + 1 : last.offset)));
     }
     return position;
   }
 
-  /** The original offset of a compiled offset. */
-  private originalOffset(compiledOffset: number): number {
+  /**
+   * The original offset of the compiled character at `compiledOffset`: `exact` when it is a
+   * character the user wrote, else the offset where the user's text before it stops.
+   */
+  private trace(compiledOffset: number): { offset: number; exact: boolean } {
     const line = this.compiledLines.lineOf(compiledOffset);
     const lineStart = this.compiledLines.starts[line]!;
     const segment = traceSegment(this.tracer, line, compiledOffset - lineStart);
-    if (!segment || segment.length === 1) return this.nearestOffset(line);
+    if (!segment || segment.length === 1) return { offset: this.nearestOffset(line), exact: false };
     // The segment starts a run of the user's text: follow it for as long as both texts agree.
     let compiledAt = lineStart + segment[0];
     let originalAt = this.originalLines.starts[segment[2]]! + segment[3];
-    while (compiledAt < compiledOffset && this.compiled.charCodeAt(compiledAt) === this.placement.original.charCodeAt(originalAt)) {
+    while (compiledAt <= compiledOffset && this.compiled.charCodeAt(compiledAt) === this.placement.original.charCodeAt(originalAt)) {
       compiledAt++;
       originalAt++;
     }
-    return originalAt;
+    return compiledAt > compiledOffset ? { offset: originalAt - 1, exact: true } : { offset: originalAt, exact: false };
   }
 
   /** For a compiled line with no mapping at or before the column: the closest original position the map has. */
@@ -172,9 +175,10 @@ interface Located {
  */
 export function relocateTree(ast: ParseResult<t.File>, relocation: Relocation): void {
   const seen = new Set<object>();
-  const pending: object[] = [ast];
+  const pending: object[] = [ast, ...(ast.tokens ?? [])];
   for (let item = pending.pop(); item; item = pending.pop()) {
-    // A comment is both in `comments` and attached to the nodes around it: move it once.
+    // A comment is in `comments`, in `tokens` when asked for, and attached to the nodes
+    // around it: move it once.
     if (seen.has(item)) continue;
     seen.add(item);
     move(item as Located, relocation);
@@ -184,7 +188,6 @@ export function relocateTree(ast: ParseResult<t.File>, relocation: Relocation): 
       if (isNode(value)) pending.push(value);
     }
   }
-  for (const token of ast.tokens ?? []) move(token as Located, relocation);
   for (const error of ast.errors ?? []) relocateParseError(error, relocation);
 }
 

@@ -12,8 +12,16 @@ import { ROOT } from "./helpers/fixtures.js";
 
 /** The part of @babel/core these tests use (the package ships no types of its own). */
 interface Babel {
+  parseSync(code: string, options?: object): { comments: Located[]; tokens: (Located & { type: { label: string } })[]; program: { body: Located[] } };
   transformFileSync(filename: string, options?: object): { code: string; map: SourceMapInput | null };
   transformSync(code: string, options?: object): { code: string; map: SourceMapInput | null };
+}
+/** A node, comment or token of Babel's tree: its offsets, and its text where it has one. */
+interface Located {
+  start: number;
+  end: number;
+  range?: [number, number];
+  value?: unknown;
 }
 const babel = createRequire(import.meta.url)("@babel/core") as Babel;
 const run = promisify(execFile);
@@ -332,6 +340,26 @@ describe("yielding/babel module formats", () => {
       output("function f(xs) {\n  for (const x of yielding xs) ;\n}\n", "a.js", { parserOpts: { startLine: 10, startColumn: 4 } }),
     );
     expect(error.loc).toEqual({ line: 11, column: 18, index: 35 });
+  });
+});
+
+describe("yielding/babel positions", () => {
+  it("gives every comment, and every token of the user's, its original offsets (with tokens and ranges asked for)", () => {
+    const dir = project({});
+    const code = "// head\nfunction* f(xs) {\n  /* in */ for (const x of yielding xs) g(x); // tail\n}\n";
+    const ast = babel.parseSync(code, {
+      cwd: dir,
+      configFile: false,
+      filename: join(dir, "a.js"),
+      plugins: ["yielding/babel"],
+      parserOpts: { tokens: true, ranges: true },
+    });
+    expect(ast.comments.map((comment) => code.slice(comment.start, comment.end))).toEqual(["// head", "/* in */", "// tail"]);
+    const generator = ast.program.body[1]!;
+    expect(code.slice(generator.start, generator.end)).toBe(code.slice("// head\n".length, -1));
+    expect(generator.range).toEqual([generator.start, generator.end]);
+    const names = ast.tokens.filter((token) => token.type.label === "name" && ["f", "xs", "g"].includes(token.value as string));
+    expect(names.map((token) => code.slice(token.start, token.end))).toEqual(["f", "xs", "xs", "g"]);
   });
 });
 
