@@ -4,6 +4,7 @@
 import { decodedMappings, TraceMap, traceSegment, type SourceMapSegment } from "@jridgewell/trace-mapping";
 import type { ParseResult } from "@babel/parser";
 import type * as t from "@babel/types";
+import { forEachChild } from "../compiler/desugar/walk.js";
 import type { SourceMap } from "../compiler/index.js";
 
 /** A Babel position: 1-based line, 0-based column, offset. */
@@ -84,8 +85,6 @@ export class Relocation {
   private readonly tracer: TraceMap;
   private readonly compiledLines: Lines;
   private readonly originalLines: Lines;
-  private readonly starts = new Map<number, Position>();
-  private readonly ends = new Map<number, Position>();
 
   constructor(
     private readonly placement: Placement,
@@ -99,19 +98,14 @@ export class Relocation {
 
   /** The original position of the compiled offset where something starts. */
   start(compiledOffset: number): Position {
-    let position = this.starts.get(compiledOffset);
-    if (!position) this.starts.set(compiledOffset, (position = this.placement.at(this.trace(compiledOffset).offset)));
-    return position;
+    return this.placement.at(this.trace(compiledOffset).offset);
   }
 
   /** The original position of the compiled offset where something ends: just after its last character. */
   end(compiledOffset: number): Position {
-    let position = this.ends.get(compiledOffset);
-    if (!position) {
-      const last = compiledOffset > 0 ? this.trace(compiledOffset - 1) : { offset: 0, exact: false };
-      this.ends.set(compiledOffset, (position = this.placement.at(last.exact ? last.offset + 1 : last.offset)));
-    }
-    return position;
+    if (compiledOffset === 0) return this.placement.at(0);
+    const last = this.trace(compiledOffset - 1);
+    return this.placement.at(last.exact ? last.offset + 1 : last.offset);
   }
 
   /**
@@ -174,25 +168,23 @@ interface Located {
  * re-addresses the errors a recovering parse kept.
  */
 export function relocateTree(ast: ParseResult<t.File>, relocation: Relocation): void {
-  const seen = new Set<object>();
-  const pending: object[] = [ast, ...(ast.tokens ?? [])];
-  for (let item = pending.pop(); item; item = pending.pop()) {
-    // A comment is in `comments`, in `tokens` when asked for, and attached to the nodes
-    // around it: move it once.
-    if (seen.has(item)) continue;
-    seen.add(item);
-    move(item as Located, relocation);
-    for (const [key, value] of Object.entries(item)) {
-      if (key === "loc" || key === "extra") continue;
-      if (Array.isArray(value)) for (const child of value) if (isNode(child)) pending.push(child);
-      if (isNode(value)) pending.push(value);
-    }
+  // Every comment is in `comments`; the nodes around it and `tokens` share the same object.
+  for (const comment of ast.comments ?? []) move(comment, relocation);
+  for (const token of ast.tokens ?? []) if (!isComment(token)) move(token as Located, relocation);
+  move(ast, relocation);
+  if (ast.program.interpreter) move(ast.program.interpreter, relocation);
+  const pending: t.Node[] = [ast.program];
+  const push = (child: t.Node): void => void pending.push(child);
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    move(node, relocation);
+    forEachChild(node, push);
   }
   for (const error of ast.errors ?? []) relocateParseError(error, relocation);
 }
 
-function isNode(value: unknown): value is object {
-  return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string";
+function isComment(token: unknown): boolean {
+  const type = (token as { type?: unknown }).type;
+  return type === "CommentLine" || type === "CommentBlock";
 }
 
 function move(item: Located, relocation: Relocation): void {
