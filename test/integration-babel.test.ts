@@ -2,7 +2,7 @@
 // user's project has one, the package linked into their node_modules as an install puts it,
 // and the transformed output run with Node.
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -51,8 +51,8 @@ function config(plugins: unknown[], presets: unknown[] = []): string {
 }
 
 /** Transforms `file` of `dir` with its babel.config.json, writes the output and its map beside it, and returns both. */
-function transformTo(dir: string, file: string, out: string, options: object = {}): { code: string; map: TraceMap } {
-  const result = babel.transformFileSync(join(dir, file), { cwd: dir, sourceMaps: true, ...options });
+function transformTo(dir: string, file: string, out: string): { code: string; map: TraceMap } {
+  const result = babel.transformFileSync(join(dir, file), { cwd: dir, sourceMaps: true });
   writeFileSync(join(dir, out), `${result.code}\n//# sourceMappingURL=${out}.map\n`);
   writeFileSync(join(dir, `${out}.map`), JSON.stringify(result.map));
   return { code: result.code, map: new TraceMap(result.map!) };
