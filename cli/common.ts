@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
-// Cheap helpers shared by the commands and the `run` hooks. Nothing here loads the
-// compiler, so `--help`, `--version` and `run`'s main thread start fast.
+// Cheap helpers shared by the commands and the hooks of yielding/register. Nothing here
+// loads the compiler, so `--help`, `--version` and `run` start fast.
 
 /** Extensions whose files go through `compile`; every other file is copied (compile) or left to Node (run). */
 export const COMPILED_EXTENSIONS: readonly string[] = [".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx"];
@@ -23,12 +23,15 @@ export function inNodeModules(path: string): boolean {
   return path.split(sep).includes("node_modules");
 }
 
-/** This package's own code (compiler, runtime, CLI): never recompiled by `run`. */
-const OWN_FOLDERS = ["../cli/", "../compiler/", "../runtime/"].map((dir) => fileURLToPath(new URL(dir, import.meta.url)));
+/** This package's own code (compiler, runtime, CLI, integrations): never recompiled on load. */
+const OWN_FOLDERS = ["../cli/", "../compiler/", "../integrations/", "../runtime/"].map((dir) =>
+  fileURLToPath(new URL(dir, import.meta.url)),
+);
 
 /**
- * Whether `yielding run` compiles `filename` as it loads: a compiled extension, not
- * under node_modules (packages are published compiled), not this package's own code.
+ * Whether `yielding run` and `yielding/register` compile `filename` as it loads: a
+ * compiled extension, not under node_modules (packages are published compiled), not
+ * this package's own code.
  */
 export function shouldCompileForRun(filename: string): boolean {
   return isCompiledFile(filename) && !inNodeModules(filename) && !OWN_FOLDERS.some((dir) => filename.startsWith(dir));

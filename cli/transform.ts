@@ -59,9 +59,10 @@ type StripTypes = (code: string, onError?: (node: { pos: number }) => void) => s
 let stripTypes: StripTypes | undefined;
 
 /**
- * The code `yielding run` hands to Node for `filename` (an absolute path), and its
- * format: compiled with an inline source map, then, for TypeScript, with the types
- * blanked out by ts-blank-space (position-preserving, so the map stays right).
+ * The code `yielding run` and `yielding/register` hand to Node for `filename` (an
+ * absolute path), and its format: compiled with an inline source map, then, for
+ * TypeScript, with the types blanked out by ts-blank-space (position-preserving, so the
+ * map stays right).
  * `module` is `undefined` for an unchanged JavaScript file in a package without
  * `"type"`: Node detects its format itself. Throws a `reportable` error for every
  * problem the user must fix.
@@ -73,7 +74,11 @@ export function transformForRun(
 ): { code: string; module: "esm" | "cjs" | undefined } {
   const ext = extname(filename);
   if (ext === ".jsx" || ext === ".tsx") {
-    throw reportable(`${displayPath(filename)}: error: yielding run does not transform JSX; use yielding compile and a JSX tool`, "");
+    throw reportable(
+      `${displayPath(filename)}: error: yielding run and yielding/register do not transform JSX; ` +
+        "use yielding compile and a JSX tool",
+      "",
+    );
   }
   let result: ReturnType<typeof compileWithFormat>;
   try {
@@ -101,7 +106,7 @@ function blankTypes(code: string, filename: string, source: string, map: SourceM
   const { line, column } = map === null ? at : (originalPosition(map, at.line, at.column) ?? at);
   const frame = codeFrameColumns(source, { start: { line: line + 1, column: column + 1 } }, { highlightCode: false });
   throw reportable(
-    `${displayPath(filename)}:${line + 1}:${column + 1}: error: yielding run only strips TypeScript types; ` +
+    `${displayPath(filename)}:${line + 1}:${column + 1}: error: yielding run and yielding/register only strip TypeScript types; ` +
       "enums, namespaces, parameter properties and `import =` need a TypeScript compiler",
     frame,
   );

@@ -437,7 +437,7 @@ describe("yielding run", () => {
     });
     const out = yielding(cwd, ["run", "main.ts"]);
     expect(out.status).toBe(1);
-    expect(out.stderr).toMatch(/^main\.ts:5:1: error: yielding run only strips TypeScript types/);
+    expect(out.stderr).toMatch(/^main\.ts:5:1: error: yielding run and yielding\/register only strip TypeScript types/);
     expect(out.stderr).toContain("> 5 | enum Color { Red }");
   });
 });

@@ -27,7 +27,15 @@ function interrupt(name: string, source: string, cues: string[]): Promise<Exit> 
   writeFileSync(file, source);
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [CLI, "run", file], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  // detached: in a session of its own, away from any terminal vitest runs in, `yielding run`
+  // passes the SIGINTs sent to it on to the program, as it does for a process manager's (a
+  // terminal's Ctrl-C reaches the program directly; test/register.test.ts checks that).
+  const child = spawn(process.execPath, [CLI, "run", file], {
+    cwd: dir,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   let sent = 0;
@@ -40,7 +48,8 @@ function interrupt(name: string, source: string, cues: string[]): Promise<Exit> 
     }
   });
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  // The whole group: `yielding run` and the program it started.
+  const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 20_000);
   return new Promise((resolve) => {
     child.on("close", (code, signal) => {
       clearTimeout(timer);

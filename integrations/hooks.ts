@@ -1,11 +1,11 @@
-// Module customization hooks of `yielding run` (registered by run.ts, run in Node's
-// hooks thread): local modules are compiled as they load, and the `yielding` package
-// resolves to this CLI's own copy.
+// Node's module customization hooks of `yielding/register` (registered by register.ts,
+// run in Node's hooks thread): local modules are compiled as they load, and the
+// `yielding` package resolves to the copy these hooks belong to.
 import { readFile } from "node:fs/promises";
 import type { LoadHook, ResolveHook } from "node:module";
 import { fileURLToPath } from "node:url";
-import { declaredFormat, shouldCompileForRun } from "./common.js";
-import { transformForRun } from "./transform.js";
+import { declaredFormat, shouldCompileForRun } from "../cli/common.js";
+import { transformForRun } from "../cli/transform.js";
 
 /** `.js`-style specifiers a TypeScript file may write for its `.ts` siblings (TypeScript's NodeNext habit). */
 const TYPESCRIPT_TWINS: readonly [string, string][] = [
@@ -44,8 +44,8 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
 /**
  * Compiles local modules (see `shouldCompileForRun`) as ES modules, with inline source
  * maps. CommonJS files are handed back without source, so Node's CommonJS loader reads
- * them and run.ts compiles them there: that loader is the one whose `require` can load
- * the ES-module runtime.
+ * them and commonjs.ts compiles them there: that loader is the one whose `require` can
+ * load the ES-module runtime.
  */
 export const load: LoadHook = async (url, context, nextLoad) => {
   if (!url.startsWith("file:")) return nextLoad(url, context);
