@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EXIT_CODES, UsageError } from "./common.js";
+import { POOL_THRESHOLD } from "./compile-tree.js";
 
 
 
@@ -25,15 +26,25 @@ const COMPILE_USAGE = `Usage: yielding compile [files or folders…] [options]
 With one file and no -o or --out-file, prints the code to stdout; with no files, reads
 stdin. Several inputs, or a folder, need -o DIR: a file goes to DIR/its name, a folder's
 contents are mirrored into DIR (node_modules, dot-files and dot-folders are skipped, and
-so is DIR itself when it lies inside the folder). Files with the extensions .js .mjs .cjs
-.jsx .ts .mts .cts .tsx are compiled (the output keeps the name: TypeScript in,
-TypeScript out); other files, and files without the syntax, are copied unchanged. The
-runtime import is an import or a require as Node would load the file (its extension,
-else the nearest package.json "type", else its own syntax). No input file is ever
-overwritten: such a request is refused before anything is written.
+so is DIR itself when it lies inside the folder; DIR may not be an input folder or
+contain one). Files with the extensions .js .mjs .cjs .jsx .ts .mts .cts .tsx are
+compiled (the output keeps the name: TypeScript in, TypeScript out); other files, and
+files without the syntax, are copied unchanged. The runtime import is an import or a
+require as Node would load the file (its extension, else the nearest package.json
+"type", else its own syntax). No input file is ever overwritten: such a request is
+refused before anything is written.
+
+A run under -o DIR ends with a summary on stderr ("yielding compile: 998 compiled, 12
+copied unchanged, 2 failed in 1.84 s") and, on a terminal, shows its progress while it
+runs. Every failure is reported, in the order of the inputs. Large trees are compiled on
+one worker thread per core; the output is the same byte for byte whatever the number of
+workers.
 
 Options:
   -o, --out-dir DIR          write the outputs under DIR
+      --out-ext EXT          with -o: give compiled files the extension EXT (such as
+                             .mjs) instead of their own; maps follow, copied files and
+                             declaration files (.d.ts) keep their names
       --out-file FILE        write the output of the one input (or stdin) to FILE
   -s, --source-maps [inline] write FILE.map beside each compiled file and link it,
                              or with "inline", embed the map in the file; to stdout,
@@ -42,10 +53,15 @@ Options:
       --module esm|cjs       runtime import as import or require, for every file
       --filename NAME        the name of stdin in messages; its extension selects
                              TypeScript (.ts .mts .cts .tsx) and JSX (.jsx .tsx)
+      --workers N            with -o: compile on N worker threads; 1 compiles on the
+                             main thread (default: one per core from ${POOL_THRESHOLD} files to
+                             compile, else the main thread)
   -w, --watch                after compiling, recompile inputs as they change
                              (needs -o or --out-file; errors are reported and
                              watching goes on; stop with Ctrl-C)
   -h, --help                 show this help
+
+Colour: on a terminal only; NO_COLOR=1 turns it off, FORCE_COLOR=1 on (FORCE_COLOR=0 off).
 
 ${EXIT_CODES}
 `;
@@ -104,6 +120,8 @@ async function compile(args: string[]): Promise<number> {
       runtime: { type: "string" },
       module: { type: "string" },
       filename: { type: "string" },
+      "out-ext": { type: "string" },
+      workers: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -123,6 +141,14 @@ async function compile(args: string[]): Promise<number> {
   if (module !== undefined && module !== "esm" && module !== "cjs") {
     throw new UsageError(`--module takes esm or cjs, not '${module}'`);
   }
+  const outExt = values["out-ext"];
+  if (outExt !== undefined && !/^\.[^/\\]+$/.test(outExt)) {
+    throw new UsageError(`--out-ext takes an extension starting with a dot, such as .mjs, not '${outExt}'`);
+  }
+  const workers = values.workers;
+  if (workers !== undefined && !/^[1-9]\d*$/.test(workers)) {
+    throw new UsageError(`--workers takes a whole number of threads, 1 or more, not '${workers}'`);
+  }
   const { compileCommand } = await import("./compile.js");
   return compileCommand({
     inputs,
@@ -133,6 +159,8 @@ async function compile(args: string[]): Promise<number> {
     ...(values.runtime !== undefined && { runtime: values.runtime }),
     ...(module !== undefined && { module }),
     ...(values.filename !== undefined && { filename: values.filename }),
+    ...(outExt !== undefined && { outExt }),
+    ...(workers !== undefined && { workers: Number(workers) }),
   });
 }
 
@@ -160,8 +188,8 @@ function synopsisOf(args: string[]): string {
   const command = args.find((arg) => !arg.startsWith("-"));
   if (command === "compile") {
     return (
-      "Usage: yielding compile [files or folders…] [-o DIR | --out-file FILE] [--source-maps [inline]]\n" +
-      "                        [--watch] [--runtime SPECIFIER] [--module esm|cjs] [--filename NAME]\n" +
+      "Usage: yielding compile [files or folders…] [-o DIR [--out-ext EXT] | --out-file FILE] [--source-maps [inline]]\n" +
+      "                        [--watch] [--workers N] [--runtime SPECIFIER] [--module esm|cjs] [--filename NAME]\n" +
       "Run 'yielding compile --help' for details.\n"
     );
   }
