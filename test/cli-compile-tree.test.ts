@@ -146,7 +146,10 @@ describe("yielding compile: every error, in order", () => {
 
 describe("yielding compile: workers", () => {
   it("writes the same bytes, files and maps, and the same reports, whatever the number of workers", () => {
-    const cwd = tree(mixedTree(120, true));
+    // Nested far deeper than the main thread's stack lets the parser follow, though not a
+    // worker's default 4 MB stack: it must fail on the workers too.
+    const deep = `function* f(xs) {\n${"for (const x of yielding xs) {\n".repeat(1000)}${"}\n".repeat(1000)}}\n`;
+    const cwd = tree({ ...mixedTree(120, true), "src/p1/deep.js": deep });
     const runs = ["1", "2", "4"].map((workers) => {
       const out = yielding(cwd, ["compile", "src", "-o", `out${workers}`, "--source-maps", "--workers", workers]);
       expect(out.status).toBe(1);
@@ -154,6 +157,7 @@ describe("yielding compile: workers", () => {
     });
     const [one, ...others] = runs;
     expect([...one!.files.keys()].filter((path) => path.endsWith(".map")).length).toBeGreaterThan(50);
+    expect(one!.stderr).toMatch(/^src\/p1\/deep\.js:\d+:\d+: error E_SYNTAX: nested too deeply/m);
     for (const other of others) {
       expect([...other.files.keys()]).toEqual([...one!.files.keys()]);
       for (const [path, bytes] of one!.files) expect(other.files.get(path)!.equals(bytes), path).toBe(true);
