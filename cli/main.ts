@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EXIT_CODES, UsageError } from "./common.js";
-import { POOL_THRESHOLD } from "./compile-tree.js";
+import { POOL_THRESHOLD_BYTES } from "./compile-tree.js";
 
 
 
@@ -54,8 +54,8 @@ Options:
       --filename NAME        the name of stdin in messages; its extension selects
                              TypeScript (.ts .mts .cts .tsx) and JSX (.jsx .tsx)
       --workers N            with -o: compile on N worker threads; 1 compiles on the
-                             main thread (default: one per core from ${POOL_THRESHOLD} files to
-                             compile, else the main thread)
+                             main thread (default: one per core from ${POOL_THRESHOLD_BYTES / 1024} KB
+                             of files to compile, else the main thread)
   -w, --watch                after compiling, recompile inputs as they change
                              (needs -o or --out-file; errors are reported and
                              watching goes on; stop with Ctrl-C)

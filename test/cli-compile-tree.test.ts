@@ -4,6 +4,7 @@
 // (`node dist/cli/main.js`) on a tree under tmp/.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT } from "./helpers/fixtures.js";
@@ -163,6 +164,23 @@ describe("yielding compile: workers", () => {
       for (const [path, bytes] of one!.files) expect(other.files.get(path)!.equals(bytes), path).toBe(true);
       expect(other.stderr).toBe(one!.stderr);
     }
+  });
+
+  it("starts a pool by default only for a tree of 512 KB or more to compile, else as --workers says", () => {
+    // Node's own debug log (NODE_DEBUG=worker) tells how many worker threads a run created.
+    const created = (cwd: string, args: string[]): number => {
+      const out = yielding(cwd, ["compile", "src", "-o", "out", ...args], { NODE_DEBUG: "worker" });
+      expect(out.status).toBe(0);
+      return out.stderr.match(/created Worker with ID/g)?.length ?? 0;
+    };
+    const small = tree(mixedTree(24, false));
+    expect(created(small, [])).toBe(0);
+    expect(created(small, ["--workers", "3"])).toBe(3);
+    const functions = Array.from({ length: 200 }, (_, i) => LOOP.replace("f(", `f${i}(`)).join("");
+    const large = tree(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`src/f${i}.js`, functions])));
+    expect(functions.length * 40).toBeGreaterThan(512 * 1024);
+    expect(created(large, [])).toBe(Math.min(availableParallelism(), 5));
+    expect(created(large, ["--workers", "1"])).toBe(0);
   });
 
   it("takes --workers N for a whole number from 1, else exits 2", () => {
