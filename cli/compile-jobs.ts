@@ -176,7 +176,7 @@ export function checkOutputs(jobs: Job[], mapFiles: boolean): void {
 
 function realPath(path: string): string | undefined {
   try {
-    return realpathSync(path);
+    return realpathSync.native(path);
   } catch {
     return undefined;
   }
