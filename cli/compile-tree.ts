@@ -13,7 +13,8 @@ import type { Batch } from "./compile-worker.js";
  * default `--workers` start a pool. Below it, starting the workers costs more than they
  * save: each one loads the compiler and warms up its JIT again, which on a fresh thread
  * makes the first hundred files about four times slower than the later ones. Measured on
- * 2 cores with files of 1.2 KB, the pool started to pay between 400 and 600 files.
+ * 2 cores with files of 1.2 KB, the pool started to pay between 400 and 600 files when
+ * writing was slow (successive builds), only from a few thousand on a quiet file system.
  */
 export const POOL_THRESHOLD_BYTES = 512 * 1024;
 
