@@ -39,7 +39,8 @@ interface Run {
 
 /** The test's environment without its colour variables and NODE_OPTIONS, plus `env`. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const dropped = ["FORCE_COLOR", "NO_COLOR", "NODE_OPTIONS"];
+  // CI too: Node gives a terminal under CI=true two colours only, so no colour at all here.
+  const dropped = ["FORCE_COLOR", "NO_COLOR", "NODE_OPTIONS", "CI"];
   return { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !dropped.includes(name))), ...env };
 }
 
