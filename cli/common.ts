@@ -116,15 +116,20 @@ export function packageType(dir: string): string | undefined {
   return type;
 }
 
+/** The module format the extension of `filename` declares: `.mjs .mts` esm, `.cjs .cts` cjs, else none. */
+export function extensionFormat(filename: string): "esm" | "cjs" | undefined {
+  const ext = extname(filename);
+  return ext === ".mjs" || ext === ".mts" ? "esm" : ext === ".cjs" || ext === ".cts" ? "cjs" : undefined;
+}
+
 /**
  * The module format Node gives `filename` before looking at its code: by extension
  * (`.mjs .mts` → esm, `.cjs .cts` → cjs), else by the nearest package.json `"type"`;
  * `undefined` when there is no type, so Node would detect it from the syntax.
  */
 export function declaredFormat(filename: string): "esm" | "cjs" | undefined {
-  const ext = extname(filename);
-  if (ext === ".mjs" || ext === ".mts") return "esm";
-  if (ext === ".cjs" || ext === ".cts") return "cjs";
+  const byExtension = extensionFormat(filename);
+  if (byExtension !== undefined) return byExtension;
   const type = packageType(dirname(resolve(filename)));
   return type === "module" ? "esm" : type === "commonjs" ? "cjs" : undefined;
 }

@@ -2,9 +2,9 @@
 // map. The same functions run on the main thread and in the pool's workers
 // (compile-worker.ts), so the output is the same byte for byte whoever runs them.
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname, relative, resolve, sep } from "node:path";
+import { basename, dirname, relative, resolve, sep } from "node:path";
 import type { SourceMap } from "../compiler/index.js";
-import { formatReport, isReportable } from "./common.js";
+import { extensionFormat, formatReport, isReportable } from "./common.js";
 import { fsErrorReason, type Job } from "./compile-jobs.js";
 import { compileWithFormat } from "./transform.js";
 
@@ -44,7 +44,9 @@ export function buildJob(job: Job, options: BuildOptions): Outcome {
   } catch (e) {
     return failed(`yielding compile: cannot read ${job.input}: ${fsErrorReason(job.input, e)}\n`);
   }
-  const module = options.module ?? formatOfExtension(job.output);
+  // The output's extension is what Node goes by when it loads the output: with
+  // `--out-ext .mjs` a CommonJS-looking input still gets an `import`.
+  const module = options.module ?? extensionFormat(job.output);
   const result = compileSource(source, job.input, module === undefined ? options : { ...options, module });
   if ("report" in result) return result;
   return writeCompiled(result, job.input, job.input, job.output, options);
@@ -57,15 +59,6 @@ export function buildJob(job: Job, options: BuildOptions): Outcome {
 export function writeCompiled(result: Compiled, name: string, from: string | null, output: string, options: BuildOptions): Outcome {
   const status = result.changed || from === null ? "compiled" : "copied";
   return write(output, () => writeOutput(result, name, from, output, options), status);
-}
-
-/**
- * The module format the extension of `output` declares, which Node goes by when it loads
- * the output: with `--out-ext .mjs` a CommonJS-looking input still gets an `import`.
- */
-function formatOfExtension(output: string): "esm" | "cjs" | undefined {
-  const ext = extname(output);
-  return ext === ".mjs" || ext === ".mts" ? "esm" : ext === ".cjs" || ext === ".cts" ? "cjs" : undefined;
 }
 
 function failed(report: string): Failure {

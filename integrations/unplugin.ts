@@ -5,7 +5,7 @@
 // CompileError through the bundler's own error channel.
 import { createUnplugin, type FilterPattern, type UnpluginInstance } from "unplugin";
 import { compile, CompileError, type CompileResult } from "../compiler/index.js";
-import { displayPath, isCompiledFile } from "../cli/common.js";
+import { displayPath, extensionFormat, isCompiledFile } from "../cli/common.js";
 import { compileWithFormat } from "../cli/transform.js";
 
 /** Options of every bundler plugin: `yielding(options)`. */
@@ -71,7 +71,7 @@ export const yieldingUnplugin: UnpluginInstance<YieldingPluginOptions | undefine
 function compileForBundler(code: string, filename: string, runtime: string | undefined): CompileResult {
   const options = { filename, sourceMaps: true, ...(runtime !== undefined && { runtime }) };
   if (COMMONJS_HINT.test(code)) return compileWithFormat(code, options);
-  return compile(code, { ...options, module: /\.c[jt]s$/.test(filename) ? "cjs" : "esm" });
+  return compile(code, { ...options, module: extensionFormat(filename) === "cjs" ? "cjs" : "esm" });
 }
 
 /**
