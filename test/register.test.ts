@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "./helpers/fixtures.js";
+import { spawnDetached, type Exit, type SpawnOptions } from "./helpers/project.js";
 
 const CLI = join(ROOT, "dist/cli/main.js");
 const REGISTER = join(ROOT, "dist/integrations/register.js");
@@ -49,52 +50,13 @@ function outside(files: Files): string {
   return dir;
 }
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunOptions {
-  env?: Record<string, string>;
-  /** Called with the child once its stdout has printed `line` (a whole line). */
-  onLine?: (line: string, child: ChildProcess) => void;
-}
-
-/** Runs `command args…` in `cwd` without the caller's NODE_OPTIONS, collecting its output. */
-function exec(command: string, args: string[], cwd: string, options: RunOptions = {}): Promise<Exit> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  if (options.env?.NODE_OPTIONS === undefined) delete env.NODE_OPTIONS;
-  // detached: a session of its own, without the terminal vitest may run in, so that a
-  // signal the test sends is the only one the process gets.
-  const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  let seen = 0;
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-    const lines = stdout.split("\n");
-    for (; seen < lines.length - 1; seen++) options.onLine?.(lines[seen]!, child);
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  // The whole group: `yielding run` and the program it started.
-  const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 25_000);
-  return new Promise((resolve) => {
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
 /** `node --import <register> …args`, the register given as the bare `yielding/register` or a file URL. */
-const nodeImport = (cwd: string, args: string[], register = REGISTER_URL, options?: RunOptions): Promise<Exit> =>
-  exec(process.execPath, ["--import", register, ...args], cwd, options);
+const nodeImport = (cwd: string, args: string[], register = REGISTER_URL, options?: SpawnOptions): Promise<Exit> =>
+  spawnDetached(process.execPath, ["--import", register, ...args], cwd, options);
 
 /** `yielding run …args`. */
-const yieldingRun = (cwd: string, args: string[], options?: RunOptions): Promise<Exit> =>
-  exec(process.execPath, [CLI, "run", ...args], cwd, options);
+const yieldingRun = (cwd: string, args: string[], options?: SpawnOptions): Promise<Exit> =>
+  spawnDetached(process.execPath, [CLI, "run", ...args], cwd, options);
 
 const show = (exit: Exit): string =>
   `exit ${exit.code} ${exit.signal ?? ""}\n--- stderr ---\n${exit.stderr}--- stdout ---\n${exit.stdout}`;
@@ -139,7 +101,7 @@ describe("an ES module entry with a local module that uses the syntax", () => {
     const dir = outside(ESM_PROJECT);
     expectOk(await yieldingRun(dir, ["main.js", "--flag", "two words", "-x"]), esmOutput(dir, "--flag", "two words", "-x"));
     const argv = outside({ "argv.mjs": "console.log(JSON.stringify(process.argv));\n" });
-    const plain = await exec(process.execPath, ["argv.mjs", "x", "-y"], argv);
+    const plain = await spawnDetached(process.execPath, ["argv.mjs", "x", "-y"], argv);
     expectOk(await yieldingRun(argv, ["argv.mjs", "x", "-y"]), plain.stdout);
   });
 });
@@ -540,7 +502,7 @@ describe("yielding run: FILE", () => {
 
   it("after --, FILE may start with -, and process.argv is what node -- FILE gives", async () => {
     const dir = outside({ "-x.mjs": "console.log(JSON.stringify(process.argv));\n" });
-    const plain = await exec(process.execPath, ["--", "-x.mjs", "-y"], dir);
+    const plain = await spawnDetached(process.execPath, ["--", "-x.mjs", "-y"], dir);
     expect(plain.stdout).toContain('"-x.mjs","-y"');
     expectOk(await yieldingRun(dir, ["--", "-x.mjs", "-y"]), plain.stdout);
   });

@@ -1,60 +1,35 @@
 // Ctrl-C during run(): real child processes (`yielding run FILE`) get real SIGINTs.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RUNTIME_URL, assertRuntimeBuilt, describeRun, runNode } from "./helpers/exec.js";
 import { ROOT } from "./helpers/fixtures.js";
+import { spawnDetached, type Exit } from "./helpers/project.js";
 
 const CLI = join(ROOT, "dist/cli/main.js");
 const dir = mkdtempSync(join(tmpdir(), "yielding-interrupt-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
  * Runs `source` with `yielding run` and sends it a SIGINT each time its stdout has printed
- * one more of `cues` (a line each), then waits for it to exit.
+ * one more of `cues` (a line each), then waits for it to exit. Detached, in a session of
+ * its own away from any terminal vitest runs in, `yielding run` passes the SIGINTs sent to
+ * it on to the program, as it does for a process manager's (a terminal's Ctrl-C reaches
+ * the program directly; test/register.test.ts checks that).
  */
 function interrupt(name: string, source: string, cues: string[]): Promise<Exit> {
   const file = join(dir, `${name}.mjs`);
   writeFileSync(file, source);
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  // detached: in a session of its own, away from any terminal vitest runs in, `yielding run`
-  // passes the SIGINTs sent to it on to the program, as it does for a process manager's (a
-  // terminal's Ctrl-C reaches the program directly; test/register.test.ts checks that).
-  const child = spawn(process.execPath, [CLI, "run", file], {
-    cwd: dir,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
   let sent = 0;
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-    const lines = stdout.split("\n");
-    while (sent < cues.length && lines.includes(cues[sent]!)) {
-      sent++;
-      child.kill("SIGINT");
-    }
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  // The whole group: `yielding run` and the program it started.
-  const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 20_000);
-  return new Promise((resolve) => {
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
+  return spawnDetached(process.execPath, [CLI, "run", file], dir, {
+    timeoutMs: 20_000,
+    onLine(line, child) {
+      if (sent < cues.length && line === cues[sent]) {
+        sent++;
+        child.kill("SIGINT");
+      }
+    },
   });
 }
 

@@ -2,7 +2,7 @@
  * Small projects in temporary folders, for the tests that drive a real tool (a bundler,
  * Babel, vitest, Node's loader) on user code and run what it produced.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ROOT } from "./fixtures.js";
@@ -45,6 +45,51 @@ export function runNodeIn(cwd: string, args: string[], timeoutMs = 20_000): Prom
     execFile(process.execPath, args, { cwd, env, timeout: timeoutMs, encoding: "utf8" }, (error, stdout, stderr) => {
       const code = (error as { code?: unknown } | null)?.code;
       resolve({ stdout, stderr, exitCode: error === null ? 0 : typeof code === "number" ? code : null });
+    });
+  });
+}
+
+/** How a process spawned by `spawnDetached` ended, and what it printed. */
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of `spawnDetached`. */
+export interface SpawnOptions {
+  /** Added to the environment; the caller's NODE_OPTIONS is dropped unless given here. */
+  env?: Record<string, string>;
+  /** Called with the child each time its stdout has printed one more whole line. */
+  onLine?: (line: string, child: ChildProcess) => void;
+  /** After this long the whole process group is killed (default 25 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs `command args…` in `cwd` in a session of its own (detached: away from any terminal
+ * vitest runs in, so a signal the test sends is the only one the process gets), collecting
+ * its output. On timeout it kills the whole group: `yielding run` and the program it started.
+ */
+export function spawnDetached(command: string, args: string[], cwd: string, options: SpawnOptions = {}): Promise<Exit> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  if (options.env?.NODE_OPTIONS === undefined) delete env.NODE_OPTIONS;
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  let seen = 0;
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    const lines = stdout.split("\n");
+    for (; seen < lines.length - 1; seen++) options.onLine?.(lines[seen]!, child);
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), options.timeoutMs ?? 25_000);
+  return new Promise((resolve) => {
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
